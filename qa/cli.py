@@ -1,0 +1,113 @@
+"""The ``qa`` command: ``qa index``, ``qa ask``, ``qa serve``.
+
+Exit codes: 0 success (for ``ask``: an answer was found), 1 ``ask`` found no answer in the
+articles, 2 bad usage or question, 3 the index is missing, damaged or incompatible,
+4 the corpus or model is unusable, 5 another ``qa index`` holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+from qa.errors import QAError
+from qa.types import SEARCH_MODES
+
+EXIT_NOT_FOUND = 1
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def _add_paths(parser: argparse.ArgumentParser, *, corpus: bool) -> None:
+    parser.add_argument("--index", default=_env("QA_INDEX", "embeddings"), help="index folder (env QA_INDEX; default: embeddings)")
+    if corpus:
+        parser.add_argument("--corpus", default=_env("QA_CORPUS", "corpus"), help="articles folder (env QA_CORPUS; default: corpus)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Answer questions from news articles, with citations.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="build or update the index from the corpus")
+    _add_paths(index, corpus=True)
+    index.add_argument("--model", default=os.environ.get("QA_MODEL"), help="sentence-transformers model name or path (env QA_MODEL)")
+    index.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
+    index.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ask = commands.add_parser("ask", help="answer one question from the index")
+    ask.add_argument("question", help="the question, in quotes")
+    _add_paths(ask, corpus=False)
+    ask.add_argument("-k", type=int, default=5, help="passages to retrieve (default: 5)")
+    ask.add_argument("--mode", choices=SEARCH_MODES, default="hybrid", help="retrieval mode (default: hybrid)")
+    ask.add_argument("--json", action="store_true", help="print the answer and hits as one JSON object")
+
+    serve = commands.add_parser("serve", help="start the chat in the browser")
+    _add_paths(serve, corpus=True)
+    serve.add_argument("--host", default=_env("QA_HOST", "127.0.0.1"), help="address to bind (env QA_HOST; default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=int(_env("QA_PORT", "7860")), help="port (env QA_PORT; default: 7860)")
+    serve.add_argument("--auth", default=os.environ.get("QA_AUTH"), help="USER:PASSWORD required to use the chat (env QA_AUTH)")
+    serve.add_argument("--model", default=os.environ.get("QA_MODEL"), help="model for a first build (env QA_MODEL)")
+    return parser
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    from qa.encoder import SentenceTransformerEncoder
+    from qa.indexer import build_index
+
+    report = build_index(
+        args.corpus,
+        args.index,
+        encoder=SentenceTransformerEncoder(args.model),
+        full=args.full,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    for problem in report.problems:
+        print(f"skipped {problem.path}: {problem.reason}", file=sys.stderr)
+    if report.full_rebuild_reason:
+        print(f"full rebuild: {report.full_rebuild_reason}")
+    print(f"indexed {args.corpus} into {args.index}: {report.summary()}")
+    return 0
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    from qa.render import answer_dict, answer_text
+    from qa.retriever import Retriever
+
+    if args.k < 1:
+        print("qa ask: -k must be at least 1", file=sys.stderr)
+        return 2
+    answer = Retriever.load(args.index).answer(args.question, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps(answer_dict(answer), ensure_ascii=False, indent=2))
+    else:
+        print(answer_text(answer))
+    return 0 if answer.found else EXIT_NOT_FOUND
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from qa.chat import ServeSettings, serve
+
+    serve(ServeSettings(index_dir=args.index, corpus_dir=args.corpus, host=args.host, port=args.port, auth=args.auth, model=args.model))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``qa`` command; return its exit code."""
+    args = _parser().parse_args(argv)
+    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve}
+    try:
+        return runners[args.command](args)
+    except QAError as error:
+        print(f"qa {args.command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Read the articles in a corpus folder: front matter, cleaning, stable ids, content hashes.
+
+Only regular ``.txt`` and ``.md`` files inside the folder are read. Hidden files, symbolic
+links, empty, binary, invalid UTF-8, oversized and duplicate files are reported and
+skipped; one bad file never stops the others from loading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.cleaning import clean
+from qa.types import Article, Block
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*(\r?\n|\Z)", re.S | re.M)
+_FRONT_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+_TITLE_WORDS = 14
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that was skipped, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CorpusScan:
+    """Every usable article of a corpus folder, and every file that was skipped."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+
+
+def content_hash(data: bytes) -> str:
+    """The SHA-256 of a file's bytes, as hex: the article's version for incremental indexing."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def article_id_for(relative: Path) -> str:
+    """A stable id from the file's path inside the corpus: ``world/2025-08-07_doval``."""
+    return relative.with_suffix("").as_posix()
+
+
+def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
+    """``key: value`` pairs between leading ``---`` lines, and where the body starts."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, 0
+    fields: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        pair = _FRONT_KEY.match(line)
+        if pair:
+            value = pair.group(2)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            fields[pair.group(1).lower()] = value
+    return fields, match.end()
+
+
+def _derived_title(text: str, blocks: tuple[Block, ...], fallback: str) -> str:
+    """The first words of the first kept line, for an article without a headline."""
+    if not blocks:
+        return fallback
+    words = text[blocks[0].start : blocks[0].end].split()
+    if len(words) <= _TITLE_WORDS:
+        return " ".join(words)
+    return " ".join(words[:_TITLE_WORDS]).rstrip(",;:") + "…"
+
+
+def parse_article(text: str, *, article_id: str, source: str, digest: str) -> Article:
+    """Turn one decoded file into an ``Article``: metadata, title and kept prose blocks."""
+    fields, body_start = parse_front_matter(text)
+    given_title = fields.get("title", "").strip()
+    cleaned = clean(text, body_start, find_title=not given_title)
+    if given_title:
+        title = given_title
+    elif cleaned.title_line is not None:
+        title = cleaned.title_line.text
+    else:
+        title = _derived_title(text, cleaned.blocks, article_id)
+    return Article(
+        article_id=article_id,
+        source=source,
+        title=" ".join(title.split()),
+        text=text,
+        content_hash=digest,
+        blocks=cleaned.blocks,
+        url=fields.get("url") or None,
+        date=fields.get("date") or None,
+        publisher=fields.get("source") or fields.get("publisher") or None,
+    )
+
+
+def _read_one(path: Path, root: Path) -> Article | Problem:
+    relative = path.relative_to(root)
+    shown = relative.as_posix()
+    if path.is_symlink():
+        return Problem(shown, "symbolic link: not followed; copy the file into the corpus instead")
+    try:
+        resolved = path.resolve(strict=True)
+    except OSError as error:
+        return Problem(shown, f"cannot be read ({error.strerror or error})")
+    if not resolved.is_relative_to(root):
+        return Problem(shown, "resolves outside the corpus folder: not read")
+    size = resolved.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        return Problem(shown, f"too large ({size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}): split it into articles")
+    try:
+        data = resolved.read_bytes()
+    except OSError as error:
+        return Problem(shown, f"cannot be read ({error.strerror or error}): check its permissions")
+    if b"\x00" in data:
+        return Problem(shown, "binary file (contains NUL bytes): save the article as UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Problem(shown, f"not valid UTF-8 (byte {error.start}): re-save the file as UTF-8")
+    if not text.strip():
+        return Problem(shown, "empty file: add the article's text or remove the file")
+    article = parse_article(text, article_id=article_id_for(relative), source=shown, digest=content_hash(data))
+    if not article.blocks:
+        return Problem(shown, "no article text left after removing boilerplate")
+    return article
+
+
+def iter_candidate_files(root: Path) -> list[Path]:
+    """Article files under ``root`` in a stable order, hidden files and folders left out."""
+    found: list[Path] = []
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if any(part.startswith(".") for part in parts):
+            continue
+        if path.suffix.lower() in ARTICLE_SUFFIXES and (path.is_file() or path.is_symlink()):
+            found.append(path)
+    return found
+
+
+def scan_corpus(folder: str | Path) -> CorpusScan:
+    """Load every article under ``folder``; report each skipped file with the reason."""
+    root = Path(folder).resolve()
+    if not root.is_dir():
+        return CorpusScan((), (Problem(str(folder), "corpus folder does not exist: create it and add .txt or .md articles"),))
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in iter_candidate_files(root):
+        result = _read_one(path, root)
+        if isinstance(result, Problem):
+            problems.append(result)
+        elif result.content_hash in seen:
+            problems.append(Problem(result.source, f"duplicate of {seen[result.content_hash]}: skipped"))
+        else:
+            seen[result.content_hash] = result.source
+            articles.append(result)
+    hidden = [p for p in root.rglob(".*")]
+    for path in sorted(hidden):
+        if path.suffix.lower() in ARTICLE_SUFFIXES:
+            problems.append(Problem(path.relative_to(root).as_posix(), "hidden file: skipped (rename it without the leading dot)"))
+    return CorpusScan(tuple(articles), tuple(problems))
+

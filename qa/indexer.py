@@ -1,0 +1,258 @@
+"""Build or update the index from a corpus folder, embedding only what changed.
+
+An article whose file bytes are unchanged (same SHA-256) keeps its passages and vectors
+from the previous generation, even when it was renamed; new and changed articles are
+split and embedded; removed ones drop out. A different model, split setting or index
+format forces a full rebuild, and the report says why. Nothing is replaced unless the
+new generation was written completely.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa.ann import IndexKind, build_vector_index, choose_kind
+from qa.corpus import CorpusScan, Problem, scan_corpus
+from qa.encoder import SentenceTransformerEncoder, TextEncoder
+from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from qa.lexical import LexicalIndex
+from qa.passages import SplitSettings, embedding_text, split_article
+from qa.store import FORMAT_VERSION, ArticleRecord, IndexSnapshot, Manifest, load_snapshot, write_generation, writer_lock
+from qa.types import Article, Passage
+
+PROGRESS_THRESHOLD = 64
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one ``build_index`` run did."""
+
+    index_dir: str
+    generation: str
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    passages_embedded: int
+    passages_total: int
+    problems: tuple[Problem, ...]
+    full_rebuild_reason: str | None
+    seconds: float
+    embed_seconds: float = field(default=0.0)
+
+    def summary(self) -> str:
+        """One line for people: what changed and how much was embedded."""
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.changed)} changed",
+            f"{len(self.removed)} removed",
+            f"{len(self.unchanged)} unchanged",
+            f"{self.passages_embedded} of {self.passages_total} passages embedded",
+            f"{len(self.problems)} files skipped",
+        ]
+        return ", ".join(parts) + f" in {self.seconds:.1f}s"
+
+
+def _previous(index_dir: Path, encoder: TextEncoder, settings: SplitSettings, full: bool) -> tuple[IndexSnapshot | None, str | None]:
+    """The previous generation when it can be reused, else None and the reason."""
+    if full:
+        return None, "--full was asked for"
+    try:
+        snapshot = load_snapshot(index_dir)
+    except IndexMissingError:
+        return None, None
+    except (IndexIncompatibleError, IndexCorruptError) as error:
+        return None, f"the previous index cannot be reused ({error})"
+    manifest = snapshot.manifest
+    if manifest.model != encoder.name:
+        return None, f"the model changed from {manifest.model} to {encoder.name}"
+    if manifest.split != settings.as_dict():
+        return None, f"the split settings changed from {manifest.split} to {settings.as_dict()}"
+    return snapshot, None
+
+
+@dataclass
+class _Part:
+    """One article's share of the new generation."""
+
+    article: Article
+    passages: list[Passage]
+    vectors: np.ndarray | None = None
+    sentence_vectors: np.ndarray | None = None
+
+
+def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord], article: Article) -> _Part | None:
+    """The previous passages and vectors of an unchanged article (matched by content hash)."""
+    record = by_hash.get(article.content_hash)
+    if snapshot is None or record is None:
+        return None
+    first, last = record.first_passage, record.first_passage + record.passage_count
+    passages = [Passage(article.article_id, p.start, p.end, p.text, p.sentences) for p in snapshot.passages[first:last]]
+    sentence_rows = slice(int(snapshot.sentence_offsets[first]), int(snapshot.sentence_offsets[last]))
+    return _Part(
+        article,
+        passages,
+        np.asarray(snapshot.vectors[first:last], dtype=np.float32),
+        np.asarray(snapshot.sentence_vectors[sentence_rows], dtype=np.float32),
+    )
+
+
+def _embedding_inputs(part: _Part, settings: SplitSettings) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Each passage's model input and its sentence spans, relative to that input."""
+    inputs = []
+    for passage in part.passages:
+        text = embedding_text(part.article.title, passage.text, settings)
+        shift = len(text) - len(passage.text) - passage.start
+        inputs.append((text, [(s.start + shift, s.end + shift) for s in passage.sentences]))
+    return inputs
+
+
+def _embed(parts: list[_Part], encoder: TextEncoder, settings: SplitSettings, progress: bool) -> int:
+    """Embed the passages of the parts that have no vectors yet; return how many."""
+    pending = [part for part in parts if part.vectors is None]
+    inputs = [item for part in pending for item in _embedding_inputs(part, settings)]
+    if not inputs:
+        return 0
+    vectors, sentence_vectors = encoder.encode_passages(
+        [text for text, _ in inputs], [spans for _, spans in inputs], progress=progress and len(inputs) >= PROGRESS_THRESHOLD
+    )
+    row = sentence_row = 0
+    for part in pending:
+        count = len(part.passages)
+        sentences = sum(len(p.sentences) for p in part.passages)
+        part.vectors = vectors[row : row + count]
+        part.sentence_vectors = sentence_vectors[sentence_row : sentence_row + sentences]
+        row += count
+        sentence_row += sentences
+    return len(inputs)
+
+
+def _stack(blocks: list[np.ndarray | None], dimension: int) -> np.ndarray:
+    arrays = [b for b in blocks if b is not None and len(b)]
+    return np.vstack(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
+
+
+def _same_order(snapshot: IndexSnapshot, scan: CorpusScan) -> bool:
+    """Whether the corpus lists exactly the indexed articles, under the same ids."""
+    indexed = [(r.article_id, r.content_hash) for r in snapshot.manifest.articles]
+    return indexed == [(a.article_id, a.content_hash) for a in scan.articles]
+
+
+def build_index(
+    corpus_dir: str | Path = "corpus",
+    index_dir: str | Path = "embeddings",
+    *,
+    encoder: TextEncoder | None = None,
+    settings: SplitSettings | None = None,
+    full: bool = False,
+    vector_index_kind: IndexKind = "auto",
+    progress: bool = False,
+) -> IndexReport:
+    """Bring the index in ``index_dir`` up to date with the articles in ``corpus_dir``.
+
+    Raises ``CorpusError`` (and leaves any previous index serving) when no article is usable.
+    """
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    encoder = encoder or SentenceTransformerEncoder()
+    settings = settings or SplitSettings()
+    scan: CorpusScan = scan_corpus(corpus_dir)
+    if not scan.articles:
+        details = "; ".join(f"{p.path}: {p.reason}" for p in scan.problems) or "no .txt or .md files"
+        raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
+    with writer_lock(index_dir):
+        snapshot, reason = _previous(index_dir, encoder, settings, full)
+        records_before = snapshot.manifest.articles if snapshot else ()
+        known = {r.article_id: r.content_hash for r in records_before}
+        by_hash = {r.content_hash: r for r in records_before}
+        added, changed, unchanged = [], [], []
+        parts: list[_Part] = []
+        for article in scan.articles:
+            reused = _reusable(snapshot, by_hash, article)
+            if reused is not None:
+                unchanged.append(article.article_id)
+                parts.append(reused)
+                continue
+            (changed if article.article_id in known else added).append(article.article_id)
+            parts.append(_Part(article, split_article(article, encoder.token_offsets, settings, encoder.max_tokens)))
+        current_ids = {a.article_id for a in scan.articles}
+        removed = tuple(sorted(a for a in known if a not in current_ids))
+        if snapshot is not None and not added and not changed and not removed and _same_order(snapshot, scan):
+            return IndexReport(
+                index_dir=str(index_dir),
+                generation=snapshot.generation,
+                added=(),
+                changed=(),
+                removed=(),
+                unchanged=tuple(unchanged),
+                passages_embedded=0,
+                passages_total=snapshot.manifest.passage_count,
+                problems=scan.problems,
+                full_rebuild_reason=None,
+                seconds=time.perf_counter() - started,
+            )
+        embed_started = time.perf_counter()
+        embedded = _embed(parts, encoder, settings, progress)
+        embed_seconds = time.perf_counter() - embed_started
+        parts = [part for part in parts if part.passages]
+        dimension = encoder.dimension if embedded else snapshot.manifest.dimension  # type: ignore[union-attr]
+        records: list[ArticleRecord] = []
+        all_passages: list[Passage] = []
+        for part in parts:
+            article = part.article
+            records.append(
+                ArticleRecord(
+                    article_id=article.article_id,
+                    title=article.title,
+                    source=article.source,
+                    content_hash=article.content_hash,
+                    first_passage=len(all_passages),
+                    passage_count=len(part.passages),
+                    url=article.url,
+                    date=article.date,
+                    publisher=article.publisher,
+                )
+            )
+            all_passages.extend(part.passages)
+        vectors = _stack([part.vectors for part in parts], dimension)
+        sentence_vectors = _stack([part.sentence_vectors for part in parts], dimension)
+        lexical = LexicalIndex.build([embedding_text(p.article.title, x.text, settings) for p in parts for x in p.passages])
+        kind = choose_kind(len(all_passages), vector_index_kind)
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model=encoder.name,
+            dimension=dimension,
+            split=settings.as_dict(),
+            vector_index=kind,
+            passage_count=len(all_passages),
+            articles=tuple(records),
+            checksums={},
+            created=time.time(),
+        )
+        generation = write_generation(
+            index_dir,
+            manifest=manifest,
+            passages=all_passages,
+            vectors=vectors,
+            sentence_vectors=sentence_vectors,
+            vector_index=build_vector_index(vectors, kind),
+            lexical=lexical,
+        )
+    return IndexReport(
+        index_dir=str(index_dir),
+        generation=generation,
+        added=tuple(added),
+        changed=tuple(changed),
+        removed=removed,
+        unchanged=tuple(unchanged),
+        passages_embedded=embedded,
+        passages_total=len(all_passages),
+        problems=scan.problems,
+        full_rebuild_reason=reason,
+        seconds=time.perf_counter() - started,
+        embed_seconds=embed_seconds,
+    )

@@ -1,0 +1,319 @@
+"""The index on disk: generations, manifest, checksums, atomic swap and a writer lock.
+
+Layout of ``embeddings/``::
+
+    CURRENT              name of the generation being served (replaced atomically)
+    gen-<time>-<pid>/    one complete index
+        manifest.json    format, model, dimension, split settings, articles, checksums
+        passages.jsonl   one passage per line: article, span, text, sentence spans
+        vectors.npy      float32 unit vectors, row i = passage i
+        sentences.npy    float16 unit vectors of every passage's sentences, in order
+        vectors.faiss    the FAISS index over those vectors
+        bm25/            the BM25 index (JSON and .npy, no pickle)
+    .lock                held by the one ``qa index`` run allowed at a time
+
+A new generation is written in full, fsynced, then named in ``CURRENT`` by
+``os.replace``: a crash leaves the old generation or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from qa.ann import read_vector_index, write_vector_index
+from qa.errors import IndexBusyError, IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from qa.lexical import LexicalIndex
+from qa.types import Citation, Passage, Span
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+PASSAGES = "passages.jsonl"
+VECTORS = "vectors.npy"
+SENTENCE_VECTORS = "sentences.npy"
+VECTOR_INDEX = "vectors.faiss"
+LEXICAL = "bm25"
+_KEEP_GENERATIONS = 2
+
+
+def rebuild_hint(index_dir: Path | str) -> str:
+    """The command that rebuilds the index in ``index_dir`` from scratch."""
+    return f"rebuild it with `qa index --full --index {index_dir}`"
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the manifest keeps of an article: metadata, version and its passage range."""
+
+    article_id: str
+    title: str
+    source: str
+    content_hash: str
+    first_passage: int
+    passage_count: int
+    url: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything needed to decide whether an index can be used, and to check its files."""
+
+    format_version: int
+    model: str
+    dimension: int
+    split: dict[str, object]
+    vector_index: str
+    passage_count: int
+    articles: tuple[ArticleRecord, ...]
+    checksums: dict[str, str]
+    created: float
+
+    def to_json(self) -> str:
+        """The manifest as pretty JSON."""
+        data = asdict(self)
+        return json.dumps(data, indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manifest":
+        """Parse a manifest; raise ``IndexCorruptError``-friendly ``ValueError`` on bad input."""
+        data = json.loads(text)
+        data["articles"] = tuple(ArticleRecord(**record) for record in data["articles"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """One loaded generation: immutable, so searches never see a half-swapped index."""
+
+    generation: str
+    manifest: Manifest
+    passages: tuple[Passage, ...]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_offsets: np.ndarray
+    vector_index: object
+    lexical: LexicalIndex
+    articles: dict[str, ArticleRecord]
+
+    def passage_sentence_vectors(self, passage_index: int) -> np.ndarray:
+        """The float32 vectors of passage ``passage_index``'s sentences, in order."""
+        rows = slice(int(self.sentence_offsets[passage_index]), int(self.sentence_offsets[passage_index + 1]))
+        return np.asarray(self.sentence_vectors[rows], dtype=np.float32)
+
+    def citation(self, passage_index: int) -> Citation:
+        """The citation of passage ``passage_index``."""
+        passage = self.passages[passage_index]
+        record = self.articles[passage.article_id]
+        return Citation(
+            article_id=record.article_id,
+            title=record.title,
+            source=record.source,
+            start=passage.start,
+            end=passage.end,
+            url=record.url,
+            date=record.date,
+            publisher=record.publisher,
+        )
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _data_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def _passage_line(passage: Passage) -> str:
+    record = {
+        "article_id": passage.article_id,
+        "start": passage.start,
+        "end": passage.end,
+        "text": passage.text,
+        "sentences": [[s.start, s.end] for s in passage.sentences],
+    }
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _read_passages(path: Path) -> tuple[Passage, ...]:
+    passages = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            passages.append(
+                Passage(
+                    article_id=record["article_id"],
+                    start=record["start"],
+                    end=record["end"],
+                    text=record["text"],
+                    sentences=tuple(Span(a, b) for a, b in record["sentences"]),
+                )
+            )
+    return tuple(passages)
+
+
+def current_generation(index_dir: Path) -> str | None:
+    """The name of the generation being served, or None when there is no index."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def write_generation(
+    index_dir: Path,
+    *,
+    manifest: Manifest,
+    passages: tuple[Passage, ...] | list[Passage],
+    vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    vector_index: object,
+    lexical: LexicalIndex,
+) -> str:
+    """Write a complete generation, then make it current atomically; return its name."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
+    staging = index_dir / f".{name}.partial"
+    staging.mkdir()
+    try:
+        with (staging / PASSAGES).open("w", encoding="utf-8") as handle:
+            for passage in passages:
+                handle.write(_passage_line(passage) + "\n")
+        np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        np.save(staging / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
+        write_vector_index(vector_index, staging / VECTOR_INDEX)
+        (staging / LEXICAL).mkdir()
+        lexical.save(staging / LEXICAL)
+        files = _data_files(staging)
+        checksums = {p.relative_to(staging).as_posix(): _sha256(p) for p in files}
+        final_manifest = Manifest(**{**asdict(manifest), "articles": manifest.articles, "checksums": checksums})
+        (staging / MANIFEST).write_text(final_manifest.to_json(), encoding="utf-8")
+        for path in [*files, staging / MANIFEST]:
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+        for folder in {p.parent for p in files} | {staging}:
+            _fsync_dir(folder)
+        os.rename(staging, index_dir / name)
+        pointer = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
+        with pointer.open("w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(pointer, index_dir / CURRENT)
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _prune(index_dir, keep=name)
+    return name
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    """Delete old generations and leftovers of interrupted runs, keeping the newest few."""
+    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    old = [p for p in generations if p.name != keep][: max(0, len(generations) - _KEEP_GENERATIONS)]
+    for path in old + [p for p in index_dir.glob(".gen-*.partial")] + list(index_dir.glob(f".{CURRENT}.*.tmp")):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def read_manifest(index_dir: Path) -> tuple[str, Manifest]:
+    """The current generation's name and manifest; errors name the fix."""
+    name = current_generation(index_dir)
+    if name is None:
+        raise IndexMissingError(f"no index in {index_dir}: build one with `qa index --index {index_dir}`")
+    folder = index_dir / name
+    try:
+        manifest = Manifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise IndexCorruptError(f"the index in {index_dir} is missing its manifest: {rebuild_hint(index_dir)}") from error
+    except (ValueError, TypeError, KeyError) as error:
+        raise IndexCorruptError(f"the index manifest in {folder} is unreadable ({error}): {rebuild_hint(index_dir)}") from error
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexIncompatibleError(
+            f"the index in {index_dir} has format {manifest.format_version}, this version reads "
+            f"format {FORMAT_VERSION}: {rebuild_hint(index_dir)}"
+        )
+    return name, manifest
+
+
+def verify_files(folder: Path, manifest: Manifest, index_dir: Path) -> None:
+    """Check every data file against the manifest's SHA-256; raise ``IndexCorruptError``."""
+    for relative, expected in manifest.checksums.items():
+        path = folder / relative
+        if not path.is_file():
+            raise IndexCorruptError(f"index file {path} is missing: {rebuild_hint(index_dir)}")
+        if _sha256(path) != expected:
+            raise IndexCorruptError(f"index file {path} is damaged (checksum mismatch): {rebuild_hint(index_dir)}")
+
+
+def load_snapshot(index_dir: Path | str, *, verify: bool = True) -> IndexSnapshot:
+    """Load the current generation of ``index_dir``, checking it before use."""
+    index_dir = Path(index_dir)
+    name, manifest = read_manifest(index_dir)
+    folder = index_dir / name
+    if verify:
+        verify_files(folder, manifest, index_dir)
+    try:
+        passages = _read_passages(folder / PASSAGES)
+        vectors = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+        sentence_vectors = np.load(folder / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        vector_index = read_vector_index(folder / VECTOR_INDEX)
+        lexical = LexicalIndex.load(folder / LEXICAL, len(passages))
+    except (OSError, ValueError, RuntimeError, KeyError) as error:
+        raise IndexCorruptError(f"the index in {folder} cannot be read ({error}): {rebuild_hint(index_dir)}") from error
+    sizes = {len(passages), int(vectors.shape[0]), int(vector_index.ntotal), manifest.passage_count}
+    if len(sizes) != 1 or int(vectors.shape[1] if vectors.ndim == 2 else -1) != manifest.dimension:
+        raise IndexCorruptError(f"the index files in {folder} disagree in size: {rebuild_hint(index_dir)}")
+    sentence_offsets = np.zeros(len(passages) + 1, dtype=np.int64)
+    np.cumsum([len(p.sentences) for p in passages], out=sentence_offsets[1:])
+    if int(sentence_offsets[-1]) != int(sentence_vectors.shape[0]):
+        raise IndexCorruptError(f"the sentence vectors in {folder} do not match the passages: {rebuild_hint(index_dir)}")
+    articles = {record.article_id: record for record in manifest.articles}
+    return IndexSnapshot(
+        name, manifest, passages, vectors, sentence_vectors, sentence_offsets, vector_index, lexical, articles
+    )
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, *, wait: bool = True) -> Iterator[None]:
+    """Hold the index's writer lock; concurrent ``qa index`` runs queue up behind it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("a") as handle:
+        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle.fileno(), flags)
+        except BlockingIOError as error:
+            raise IndexBusyError(f"another `qa index` is updating {index_dir}: wait for it to finish") from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,122 @@
+"""The result types: one frozen dataclass per idea, shared by every module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range ``[start, end)`` in an article's source text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """One kept line of prose. Blocks in the same ``section`` have no boilerplate between them."""
+
+    start: int
+    end: int
+    section: int
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article file after cleaning.
+
+    ``text`` is the whole source file decoded as UTF-8 (no newline translation), so every
+    offset in ``blocks`` and in citations indexes straight into the file.
+    """
+
+    article_id: str
+    source: str
+    title: str
+    text: str
+    content_hash: str
+    blocks: tuple[Block, ...]
+    url: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable unit: consecutive sentences of one article, within the model's limit.
+
+    ``text`` is exactly ``article.text[start:end]``; ``sentences`` are source-file spans.
+    """
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from: in the file ``source`` (relative to the corpus folder),
+    decoded as UTF-8, ``text[start:end]`` is the cited text."""
+
+    article_id: str
+    title: str
+    source: str
+    start: int
+    end: int
+    url: str | None = None
+    date: str | None = None
+    publisher: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result, best first.
+
+    ``score`` is the ranking score of the mode used (reciprocal-rank fusion for ``hybrid``,
+    cosine for ``dense``, BM25 for ``bm25``); ``dense_score`` is always the cosine between
+    question and passage, ``bm25_score`` the passage's BM25 score (0.0 when no term matches).
+    ``also_in`` cites other articles that carry the same text (the same wire copy, say).
+    """
+
+    text: str
+    score: float
+    citation: Citation
+    dense_score: float
+    bm25_score: float
+    passage_index: int
+    also_in: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """A sentence copied verbatim from an article; ``hit_number`` is its 1-based citation."""
+
+    text: str
+    start: int
+    end: int
+    hit_number: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``Retriever.answer`` returns.
+
+    When ``found`` is False the articles do not answer the question: ``text`` is empty and
+    ``sentences`` too, while ``hits`` still lists the closest passages for inspection.
+    """
+
+    question: str
+    found: bool
+    text: str
+    sentences: tuple[AnswerSentence, ...]
+    hits: tuple[Hit, ...]
+    confidence: float
+    mode: SearchMode = "hybrid"
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,111 @@
+"""Index on disk with a fake encoder: incremental updates, refusals, damage, atomicity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from qa.indexer import build_index
+from qa.retriever import Retriever
+from qa.store import current_generation, load_snapshot
+
+from conftest import FakeEncoder
+
+
+def test_incremental_update_embeds_only_what_changed(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    encoder = FakeEncoder()
+    first = build_index(corpus_copy, index, encoder=encoder)
+    assert len(first.added) == 5 and first.passages_embedded == first.passages_total > 0
+
+    encoder.encoded_passages = 0
+    again = build_index(corpus_copy, index, encoder=encoder)
+    assert encoder.encoded_passages == 0 and again.generation == first.generation
+
+    (corpus_copy / "new.txt").write_text("New story\nA brand new article about trade. It has two sentences.\n", encoding="utf-8")
+    changed = sorted(corpus_copy.glob("003_*"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more sentence was added today.\n", encoding="utf-8")
+    sorted(corpus_copy.glob("004_*"))[0].unlink()
+    report = build_index(corpus_copy, index, encoder=encoder)
+    assert report.added == ("new",) and len(report.changed) == 1 and len(report.removed) == 1
+    assert len(report.unchanged) == 3
+    snapshot = load_snapshot(index)
+    new_passages = [p for p in snapshot.passages if p.article_id in ("new", report.changed[0])]
+    assert report.passages_embedded == encoder.encoded_passages == len(new_passages)
+    # reused vectors equal freshly computed ones: nothing got shuffled
+    fresh = FakeEncoder().encode([p.text for p in snapshot.passages])
+    assert np.allclose(np.asarray(snapshot.vectors), fresh, atol=1e-6)
+
+
+def test_model_change_forces_full_rebuild(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    report = build_index(corpus_copy, index, encoder=FakeEncoder(name="other-model"))
+    assert "model changed" in (report.full_rebuild_reason or "") and report.passages_embedded == report.passages_total
+
+
+def test_loading_with_another_model_is_refused(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    with pytest.raises(IndexIncompatibleError, match="qa index --full"):
+        Retriever.load(index, encoder=FakeEncoder(name="other-model"))
+
+
+def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="qa index"):
+        Retriever.load(tmp_path / "nothing")
+
+
+def test_damaged_file_is_detected(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    vectors = index / current_generation(index) / "vectors.npy"  # type: ignore[operator]
+    data = bytearray(vectors.read_bytes())
+    data[-5] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="qa index --full"):
+        load_snapshot(index)
+
+
+def test_future_format_is_refused(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    manifest = index / current_generation(index) / "manifest.json"  # type: ignore[operator]
+    data = json.loads(manifest.read_text())
+    data["format_version"] = 99
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(IndexIncompatibleError, match="format 99"):
+        load_snapshot(index)
+
+
+def test_failed_build_leaves_previous_index_serving(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    before = current_generation(index)
+    for path in corpus_copy.iterdir():
+        path.write_bytes(b"\x00binary")
+    with pytest.raises(CorpusError, match="no usable article"):
+        build_index(corpus_copy, index, encoder=FakeEncoder())
+    assert current_generation(index) == before
+    assert Retriever.load(index, encoder=FakeEncoder()).search("Doval", k=3)
+
+
+def test_crash_while_writing_leaves_previous_index(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    before = current_generation(index)
+    (corpus_copy / "extra.txt").write_text("Extra\nAn extra article sentence.\n", encoding="utf-8")
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("qa.store.write_vector_index", boom)
+    with pytest.raises(OSError):
+        build_index(corpus_copy, index, encoder=FakeEncoder())
+    assert current_generation(index) == before
+    assert not list(index.glob(".gen-*"))  # the partial generation was cleaned up
+    load_snapshot(index)

@@ -1,0 +1,115 @@
+"""The real pipeline: the packaged model, a FAISS index on disk, the CLI, a Gradio server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from qa.retriever import Retriever
+
+from conftest import DEV_QUESTIONS, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _questions() -> list[dict]:
+    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def retriever(real_index: Path, real_encoder) -> Retriever:  # type: ignore[no-untyped-def]
+    return Retriever.load(real_index / "embeddings", encoder=real_encoder)
+
+
+def test_every_citation_is_exact_in_the_source_file(retriever: Retriever, real_index: Path) -> None:
+    snapshot = retriever.snapshot
+    for index, passage in enumerate(snapshot.passages):
+        citation = snapshot.citation(index)
+        source = (real_index / "corpus" / citation.source).read_bytes().decode("utf-8")
+        assert _norm(source[citation.start : citation.end]) == _norm(passage.text)
+
+
+def test_passages_fit_the_model(retriever: Retriever, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    tokenizer = real_encoder.model.tokenizer
+    lengths = [len(tokenizer(p.text)["input_ids"]) for p in retriever.snapshot.passages]
+    assert max(lengths) <= real_encoder.max_tokens
+
+
+def test_dev_questions(retriever: Retriever) -> None:
+    answerable = [q for q in _questions() if q["answers"]]
+    unanswerable = [q for q in _questions() if not q["answers"]]
+    answered_right = 0
+    for q in answerable:
+        answer = retriever.answer(q["question"], k=5)
+        golds = [_norm(g) for g in q["answers"]]
+        assert any(any(g in _norm(h.text) for g in golds) for h in answer.hits), q["id"]
+        answered_right += answer.found and any(g in _norm(answer.text) for g in golds)
+    assert answered_right / len(answerable) >= 0.8
+    for q in unanswerable:
+        assert not retriever.answer(q["question"], k=5).found, q["id"]
+
+
+def test_answer_sentences_are_verbatim_and_cited(retriever: Retriever, real_index: Path) -> None:
+    answer = retriever.answer("Who is India's National Security Adviser?")
+    assert answer.found and "Ajit Doval" in answer.text
+    for sentence in answer.sentences:
+        hit = answer.hits[sentence.hit_number - 1]
+        source = (real_index / "corpus" / hit.citation.source).read_bytes().decode("utf-8")
+        assert source[sentence.start : sentence.end] == sentence.text
+        assert hit.citation.start <= sentence.start < sentence.end <= hit.citation.end
+
+
+def _qa(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_ask_json_and_exit_codes(real_index: Path) -> None:
+    found = _qa("ask", "--json", "Who is India's National Security Adviser?", cwd=real_index)
+    assert found.returncode == 0, found.stderr
+    data = json.loads(found.stdout)
+    assert data["found"] is True and "Ajit Doval" in data["text"]
+    assert data["hits"] and {"article_id", "title", "source", "start", "end"} <= set(data["hits"][0]["citation"])
+    missing = _qa("ask", "Who painted the Mona Lisa?", cwd=real_index)
+    assert missing.returncode == 1 and "could not find" in missing.stdout
+    empty = _qa("ask", "   ", cwd=real_index)
+    assert empty.returncode == 2 and "empty" in empty.stderr
+    no_index = _qa("ask", "anything", "--index", "nowhere", cwd=real_index)
+    assert no_index.returncode == 3 and "qa index" in no_index.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
+    from gradio_client import Client
+
+    from qa.chat import ServeSettings, build_app, launch
+
+    settings = ServeSettings(port=_free_port())
+    app = build_app(retriever, settings)
+    app.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)
+    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
+        reply, sources = client.predict("Who is India's National Security Adviser?", "hybrid", api_name="/ask")
+        assert "Ajit Doval" in reply and "\\[1\\]" in reply
+        assert "<mark>" in sources and "Ajit Doval" in sources
+        declined, _ = client.predict("What are the opening hours of the Louvre museum?", "hybrid", api_name="/ask")
+        assert declined == "I could not find an answer to that in the articles."
+    finally:
+        app.close()
