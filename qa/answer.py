@@ -14,12 +14,16 @@ from typing import Sequence
 
 import numpy as np
 
+from qa.abstention import DEFAULT_ABSTENTION, AbstentionModel
 from qa.cleaning import looks_like_headline
 from qa.lexical import tokenize
 from qa.store import IndexSnapshot
-from qa.types import Answer, AnswerSentence, Hit, Passage, SearchMode, Span
+from qa.types import Answer, AnswerSentence, Evidence, Hit, Passage, SearchMode, Span
 
 _MAX_LIST_ITEMS = 5
+_QUANTITY = re.compile(
+    r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent|per cent|billion|million|trillion|bn|thousand)?"
+)
 _MIN_WORDS = 4
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -28,7 +32,10 @@ _CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"(?i)\b(because|reasons?|due to|owing to|stems? from|driven by|in response to|as a result|the cause)\b"),
     ),
     (
-        re.compile(r"(?i)\bhow (?:many|much|long|far|big|large)\b|\bwhat (?:share|percentage|proportion|number|amount)\b"),
+        re.compile(
+            r"(?i)\bhow (?:many|much|long|far|big|large)\b|\bwhat(?: is| was| are| were)?(?: the)? "
+            r"(?:share|percentage|proportion|number|amount|volume|value|size|figure|total|cost|price)\b"
+        ),
         re.compile(r"\d|(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b)"),
     ),
     (
@@ -51,7 +58,11 @@ class AnswerSettings:
     word_weight: float = 0.5
     cue_weight: float = 0.1
     second_sentence_margin: float = 0.1
-    min_confidence: float = 0.45
+    min_confidence: float = 0.5
+    abstention: AbstentionModel = DEFAULT_ABSTENTION
+    same_fact_cosine: float = 0.8
+    related_cosine: float = 0.5
+    related_margin: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,7 @@ def extract_answer(
     """Pick the answer sentence(s) from the top ``hits``, or decline."""
     units = _units(hits, snapshot, settings.answer_passages)
     if not units:
-        return Answer(question, False, "", (), tuple(hits), 0.0, mode)
+        return Answer(question, False, "", (), tuple(hits), 0.0, mode, None)
     question_tokens = list(dict.fromkeys(tokenize([question])[0]))
     weights = snapshot.lexical.idf(question_tokens)
     meaning = np.stack([u.vector for u in units]) @ question_vector
@@ -140,25 +151,77 @@ def extract_answer(
     scores = meaning + settings.word_weight * words + settings.cue_weight * cues
     order = [int(i) for i in np.argsort(-scores, kind="stable")]
     best = order[0]
-    confidence = float(scores[best])
+    passages = {u.hit_number: snapshot.passages[hits[u.hit_number - 1].passage_index].text for u in units}
+    evidence = Evidence(
+        sentence_meaning=float(meaning[best]),
+        sentence_words=float(words[best]),
+        evidence_words=max(word_coverage(question_tokens, weights, text) for text in passages.values()),
+        passage_meaning=float(hits[0].dense_score),
+    )
+    confidence = settings.abstention.probability(evidence)
     if confidence < settings.min_confidence:
-        return Answer(question, False, "", (), tuple(hits), confidence, mode)
+        return Answer(question, False, "", (), tuple(hits), confidence, mode, evidence)
+    top_score = float(scores[best])
     chosen = [units[best]]
-    chosen_scores = [float(scores[best])]
+    chosen_scores = [top_score]
     follow_up = _cue_in_next_sentence(question, units[best], snapshot, hits)
     if follow_up is not None:
         chosen.append(follow_up)
-        chosen_scores.append(confidence)
+        chosen_scores.append(top_score)
     for index in order[1:]:
-        if len(chosen) >= settings.max_sentences or scores[index] < confidence - settings.second_sentence_margin:
+        if len(chosen) >= settings.max_sentences or scores[index] < top_score - settings.second_sentence_margin:
             break
         if not any(_overlaps(units[index], c) for c in chosen):
             chosen.append(units[index])
             chosen_scores.append(float(scores[index]))
-    sentences = tuple(
-        AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, score) for u, score in zip(chosen, chosen_scores)
-    )
-    return Answer(question, True, " ".join(s.text for s in sentences), sentences, tuple(hits), confidence, mode)
+    also, differing = _other_sources(question, chosen[0], units, scores, settings)
+    sentences = [
+        AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, score, also if i == 0 else ())
+        for i, (u, score) in enumerate(zip(chosen, chosen_scores))
+    ]
+    sentences += [
+        AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, float(score), (), True) for u, score in differing
+    ]
+    text = " ".join(s.text for s in sentences)
+    return Answer(question, True, text, tuple(sentences), tuple(hits), confidence, mode, evidence)
+
+
+def quantities(text: str) -> set[str]:
+    """The numbers a sentence states, normalised (``$65 billion`` -> ``$65billion``)."""
+    found = set()
+    for match in _QUANTITY.finditer(text):
+        value = re.sub(r"[\s,]", "", match.group(0).lower()).replace("percent", "%")
+        if any(ch.isdigit() for ch in value):
+            found.add(value)
+    return found
+
+
+def _other_sources(
+    question: str, best: _Unit, units: list[_Unit], scores: np.ndarray, settings: AnswerSettings
+) -> tuple[tuple[int, ...], list[tuple[_Unit, float]]]:
+    """Other articles that state the answer too (their hit numbers), and ones that differ.
+
+    A sentence from another article states the same fact when it is nearly the same in
+    meaning and gives no other figure; it differs when it is on the same subject, the
+    question asks for a figure, and its figures are different.
+    """
+    asks_figure = bool(_CUES[1][0].search(question))
+    best_figures = quantities(best.text)
+    floor = float(scores.max()) - settings.related_margin
+    same: list[int] = []
+    differing: list[tuple[_Unit, float]] = []
+    for unit, score in zip(units, scores):
+        if unit.article_id == best.article_id or score < floor:
+            continue
+        similarity = float(unit.vector @ best.vector)
+        figures = quantities(unit.text)
+        if asks_figure and best_figures and figures and not (figures & best_figures) and similarity >= settings.related_cosine:
+            if not any(d.article_id == unit.article_id for d, _ in differing):
+                differing.append((unit, float(score)))
+        elif similarity >= settings.same_fact_cosine and (not figures or not best_figures or figures & best_figures):
+            if unit.hit_number not in same and unit.hit_number != best.hit_number:
+                same.append(unit.hit_number)
+    return tuple(same), differing[:1]
 
 
 def _cue_in_next_sentence(question: str, unit: _Unit, snapshot: IndexSnapshot, hits: Sequence[Hit]) -> _Unit | None:

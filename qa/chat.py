@@ -17,6 +17,7 @@ import gradio as gr
 
 from qa.encoder import SentenceTransformerEncoder
 from qa.errors import QAError, QuestionError
+from qa.followup import resolve_follow_up
 from qa.indexer import build_index
 from qa.render import answer_markdown, escape_markdown, sources_html
 from qa.retriever import Retriever
@@ -84,19 +85,41 @@ def ensure_index(settings: ServeSettings) -> None:
     print(f"Index ready: {report.summary()}", flush=True)
 
 
+def _text_of(content: Any) -> str:
+    """The text of a chat message's content, whatever shape Gradio gives it."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, (list, tuple)):
+        return " ".join(_text_of(part) for part in content)
+    return ""
+
+
+def previous_questions(history: list[Any], limit: int = 6) -> list[str]:
+    """The user's earlier messages in a Gradio chat history, oldest first."""
+    asked = [_text_of(m.get("content")) for m in history if isinstance(m, dict) and m.get("role") == "user"]
+    return [q for q in asked if q.strip()][-limit:]
+
+
 def make_responder(retriever: Retriever, k: int = 5) -> Callable[[str, list[Any], str], tuple[str, str]]:
     """The chat function: (message, history, mode) -> (reply Markdown, sources HTML)."""
 
     def respond(message: str, history: list[Any], mode: str = "hybrid") -> tuple[str, str]:
         retriever.refresh()  # between questions only: a question runs on one snapshot
+        message = _text_of(message)
+        question = resolve_follow_up(message, previous_questions(history or []))
         try:
-            answer = retriever.answer(message if isinstance(message, str) else str(message), k=k, mode=mode)  # type: ignore[arg-type]
+            answer = retriever.answer(question, k=k, mode=mode)  # type: ignore[arg-type]
         except QuestionError as error:
             return escape_markdown(str(error)), ""
         except QAError as error:
             log.warning("question failed: %s", error)
             return escape_markdown(f"The index cannot answer right now: {error}"), ""
-        return answer_markdown(answer), sources_html(answer)
+        reply = answer_markdown(answer)
+        if question != message:
+            reply = f"*Taken as: {escape_markdown(question)}*\n\n{reply}"
+        return reply, sources_html(answer)
 
     return respond
 

@@ -1,4 +1,4 @@
-"""The ``qa`` command: ``qa index``, ``qa ask``, ``qa serve``.
+"""The ``qa`` command: ``qa index``, ``qa ask``, ``qa serve``, ``qa eval``.
 
 Exit codes: 0 success (for ``ask``: an answer was found), 1 ``ask`` found no answer in the
 articles, 2 bad usage or question, 3 the index is missing, damaged or incompatible,
@@ -52,7 +52,66 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(_env("QA_PORT", "7860")), help="port (env QA_PORT; default: 7860)")
     serve.add_argument("--auth", default=os.environ.get("QA_AUTH"), help="USER:PASSWORD required to use the chat (env QA_AUTH)")
     serve.add_argument("--model", default=os.environ.get("QA_MODEL"), help="model for a first build (env QA_MODEL)")
+    evaluate = commands.add_parser("eval", help="score retrieval and answers on a question file or a BEIR folder")
+    evaluate.add_argument("path", help="questions .jsonl (dev-questions format) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
+    evaluate.add_argument("--index", default=None, help="index to use (questions: default embeddings; BEIR: default .qa-eval/<name>)")
+    evaluate.add_argument("--modes", default=",".join(SEARCH_MODES), help="comma-separated modes (default: hybrid,dense,bm25)")
+    evaluate.add_argument("--split", default="test", help="BEIR qrels split (default: test)")
+    evaluate.add_argument("--model", default=os.environ.get("QA_MODEL"), help="model for building a BEIR index (env QA_MODEL)")
+    evaluate.add_argument("--json", dest="json_out", default=None, help="also write the results to this JSON file")
+    evaluate.add_argument(
+        "--calibrate", action="store_true", help="fit the decline model on this question file, print it and score with it"
+    )
     return parser
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from qa.encoder import SentenceTransformerEncoder
+    from qa.evaluate import (
+        calibrate_abstention,
+        evaluate_beir,
+        evaluate_questions,
+        format_table,
+        read_questions,
+        write_beir_corpus,
+    )
+    from qa.indexer import build_index
+    from qa.retriever import Retriever
+
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in SEARCH_MODES]
+    if unknown or not modes:
+        print(f"qa eval: unknown mode(s) {unknown}: use {', '.join(SEARCH_MODES)}", file=sys.stderr)
+        return 2
+    path = Path(args.path)
+    if path.is_dir():
+        index = Path(args.index or Path(".qa-eval") / path.name)
+        corpus = index.with_name(index.name + "-corpus")
+        write_beir_corpus(path, corpus)
+        report = build_index(corpus, index, encoder=SentenceTransformerEncoder(args.model), progress=sys.stderr.isatty())
+        print(f"index {index}: {report.summary()}", file=sys.stderr)
+        retriever = Retriever.load(index)
+        rows = [evaluate_beir(retriever, path, mode, args.split) for mode in modes]  # type: ignore[arg-type]
+    elif path.is_file():
+        retriever = Retriever.load(args.index or _env("QA_INDEX", "embeddings"))
+        questions = read_questions(path)
+        if args.calibrate:
+            from dataclasses import replace
+
+            model = calibrate_abstention(retriever, questions)
+            print(f"fitted: {model}", file=sys.stderr)
+            retriever.answer_settings = replace(retriever.answer_settings, abstention=model)
+        rows = [evaluate_questions(retriever, questions, mode) for mode in modes]  # type: ignore[arg-type]
+    else:
+        print(f"qa eval: {path} is neither a question file nor a BEIR folder", file=sys.stderr)
+        return 2
+    print(format_table(rows))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps([asdict(r) for r in rows], indent=2), encoding="utf-8")
+    return 0
 
 
 def _run_index(args: argparse.Namespace) -> int:
@@ -99,7 +158,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``qa`` command; return its exit code."""
     args = _parser().parse_args(argv)
-    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve}
+    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve, "eval": _run_eval}
     try:
         return runners[args.command](args)
     except QAError as error:

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from qa.types import Answer, Citation, Hit
+from qa.types import Answer, AnswerSentence, Citation, Hit
 
 NOT_FOUND = "I could not find an answer to that in the articles."
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
@@ -24,9 +24,27 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", escaped)
 
 
+DIFFERS = "Another article gives a different figure:"
+_MD_MARKER = "\\[{}\\]"
+
+
 def cited_hits(answer: Answer) -> list[int]:
     """Hit numbers (1-based) cited by the answer, in order of first citation."""
-    return list(dict.fromkeys(s.hit_number for s in answer.sentences))
+    return list(dict.fromkeys(n for s in answer.sentences for n in (s.hit_number, *s.also_cited)))
+
+
+def _markers(sentence: AnswerSentence, numbers: dict[int, int], template: str) -> str:
+    return "".join(template.format(numbers[n]) for n in (sentence.hit_number, *sentence.also_cited))
+
+
+def _sentence_line(sentence: AnswerSentence, numbers: dict[int, int], *, markdown: bool) -> str:
+    text = " ".join(sentence.text.split())
+    if markdown:
+        markers = _markers(sentence, numbers, _MD_MARKER)
+        line = f"{escape_markdown(text)} **{markers}**"
+        return f"*{DIFFERS}* {line}" if sentence.differs else line
+    line = f"{text} {_markers(sentence, numbers, '[{}]')}"
+    return f"{DIFFERS} {line}" if sentence.differs else line
 
 
 def _source_label(citation: Citation) -> str:
@@ -42,12 +60,13 @@ def answer_markdown(answer: Answer) -> str:
     if not answer.found:
         return NOT_FOUND
     numbers = {hit: n for n, hit in enumerate(cited_hits(answer), start=1)}
-    lines = [" ".join(f"{escape_markdown(' '.join(s.text.split()))} **\\[{numbers[s.hit_number]}\\]**" for s in answer.sentences)]
+    lines = [" ".join(_sentence_line(s, numbers, markdown=True) for s in answer.sentences if not s.differs)]
+    lines += [_sentence_line(s, numbers, markdown=True) for s in answer.sentences if s.differs]
     lines.append("")
     for hit_number, n in numbers.items():
         hit = answer.hits[hit_number - 1]
         also = "".join(f"; also in *{escape_markdown(c.title)}*" for c in hit.also_in)
-        lines.append(f"\\[{n}\\] *{escape_markdown(_source_label(hit.citation))}* — `{escape_markdown(hit.citation.source)}`{also}  ")
+        lines.append(f"\\[{n}\\] *{escape_markdown(_source_label(hit.citation))}* — {escape_markdown(hit.citation.source)}{also}  ")
     return "\n".join(lines)
 
 
@@ -69,14 +88,15 @@ def _highlighted(hit: Hit, answer: Answer, hit_number: int) -> str:
 
 
 def sources_html(answer: Answer) -> str:
-    """The sources panel: cited passages first (answer highlighted), then other close passages."""
-    if not answer.hits:
-        return "<p class='qa-empty'>No passages to show.</p>"
+    """The sources panel: cited passages first (answer highlighted), then other close passages.
+
+    A declined question shows no passage: the closest ones do not answer it.
+    """
+    if not answer.found or not answer.hits:
+        return "<p class='qa-note'>No passage in the articles answers this question.</p>"
     cited = cited_hits(answer)
     order = cited + [n for n in range(1, len(answer.hits) + 1) if n not in cited]
     blocks: list[str] = []
-    if not answer.found:
-        blocks.append("<p class='qa-note'>No answer was found; these are the closest passages.</p>")
     for hit_number in order:
         hit = answer.hits[hit_number - 1]
         citation = hit.citation
@@ -97,7 +117,9 @@ def answer_text(answer: Answer) -> str:
     if not answer.found:
         return NOT_FOUND
     numbers = {hit: n for n, hit in enumerate(cited_hits(answer), start=1)}
-    lines = [" ".join(f"{' '.join(s.text.split())} [{numbers[s.hit_number]}]" for s in answer.sentences), ""]
+    lines = [" ".join(_sentence_line(s, numbers, markdown=False) for s in answer.sentences if not s.differs)]
+    lines += [_sentence_line(s, numbers, markdown=False) for s in answer.sentences if s.differs]
+    lines.append("")
     for hit_number, n in numbers.items():
         citation = answer.hits[hit_number - 1].citation
         lines.append(f"[{n}] {_source_label(citation)} — {citation.source} [{citation.start}:{citation.end}]")

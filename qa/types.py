@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
@@ -95,13 +95,29 @@ class Hit:
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """A sentence copied verbatim from an article; ``hit_number`` is its 1-based citation."""
+    """A sentence copied verbatim from an article; ``hit_number`` is its 1-based citation.
+
+    ``also_cited`` are hits from other articles that state the same; ``differs`` marks a
+    statement from another article that gives a different figure than the answer.
+    """
 
     text: str
     start: int
     end: int
     hit_number: int
     score: float
+    also_cited: tuple[int, ...] = ()
+    differs: bool = False
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision to answer or decline rests on (see ``qa.abstention``)."""
+
+    sentence_meaning: float
+    sentence_words: float
+    evidence_words: float
+    passage_meaning: float
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,7 @@ class Answer:
 
     When ``found`` is False the articles do not answer the question: ``text`` is empty and
     ``sentences`` too, while ``hits`` still lists the closest passages for inspection.
+    ``confidence`` is the calibrated probability that the articles answer the question.
     """
 
     question: str
@@ -119,4 +136,4 @@ class Answer:
     hits: tuple[Hit, ...]
     confidence: float
     mode: SearchMode = "hybrid"
-    notes: tuple[str, ...] = field(default=())
+    evidence: Evidence | None = None

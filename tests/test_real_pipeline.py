@@ -48,17 +48,51 @@ def test_passages_fit_the_model(retriever: Retriever, real_encoder) -> None:  # 
 
 
 def test_dev_questions(retriever: Retriever) -> None:
+    """Held-out questions (the decline model was fitted on eval/calibration-questions.jsonl)."""
     answerable = [q for q in _questions() if q["answers"]]
     unanswerable = [q for q in _questions() if not q["answers"]]
-    answered_right = 0
+    answered = answered_right = 0
     for q in answerable:
         answer = retriever.answer(q["question"], k=5)
         golds = [_norm(g) for g in q["answers"]]
-        assert any(any(g in _norm(h.text) for g in golds) for h in answer.hits), q["id"]
+        assert any(any(g in _norm(h.text) for g in golds) for h in answer.hits), q["id"]  # hit@5 = 1.0
+        answered += answer.found
         answered_right += answer.found and any(g in _norm(answer.text) for g in golds)
-    assert answered_right / len(answerable) >= 0.8
+    assert answered_right / len(answerable) >= 0.9
+    assert answered / len(answerable) >= 0.95
     for q in unanswerable:
         assert not retriever.answer(q["question"], k=5).found, q["id"]
+
+
+def test_far_questions_are_declined(retriever: Retriever) -> None:
+    for question in ["What is the capital of Australia?", "How tall is Mount Everest?", "Who won the Champions League?"]:
+        assert not retriever.answer(question).found, question
+
+
+def test_two_articles_with_the_same_fact_are_both_cited(retriever: Retriever) -> None:
+    answer = retriever.answer("When will Putin visit India?")
+    first = answer.sentences[0]
+    cited = {answer.hits[n - 1].citation.article_id for n in (first.hit_number, *first.also_cited)}
+    assert len(cited) >= 2
+
+
+def test_different_figures_are_both_shown(retriever: Retriever) -> None:
+    answer = retriever.answer("How much is trade between India and Russia worth?")
+    assert "$50 billion" in answer.text and "$65 billion" in answer.text
+    differing = [s for s in answer.sentences if s.differs]
+    assert differing and answer.hits[differing[0].hit_number - 1].citation.article_id.startswith("002")
+
+
+def test_chat_follow_up_is_answered_in_context(retriever: Retriever) -> None:
+    from qa.chat import make_responder
+
+    respond = make_responder(retriever)
+    history = [
+        {"role": "user", "content": "Who is India's National Security Adviser?"},
+        {"role": "assistant", "content": "..."},
+    ]
+    reply, sources = respond("Which Russian official did he meet?", history, "hybrid")
+    assert "Taken as" in reply and ("Shoigu" in reply or "Shoygu" in reply)
 
 
 def test_answer_sentences_are_verbatim_and_cited(retriever: Retriever, real_index: Path) -> None:

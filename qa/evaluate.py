@@ -1,0 +1,204 @@
+"""``qa eval``: measure retrieval, answers and abstention on question files and BEIR folders.
+
+Question files are JSON lines like ``{"id", "question", "answers": [...]}``; an empty
+``answers`` list means the articles do not answer it. A hit or an answer is correct when
+it contains one of the answer strings (case-insensitive, white space collapsed).
+
+BEIR folders hold ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv``; scoring is
+per document, a document ranked by its best passage.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from qa.abstention import AbstentionModel, fit_abstention
+from qa.retriever import Retriever
+from qa.types import Evidence, SearchMode
+
+MRR_DEPTH = 10
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+@dataclass(frozen=True)
+class QuestionMetrics:
+    """Scores of one mode on a question file."""
+
+    mode: str
+    answerable: int
+    unanswerable: int
+    hit_at_1: float
+    hit_at_5: float
+    mrr: float
+    answer_accuracy: float
+    answered_rate: float
+    abstention_precision: float
+    abstention_recall: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+
+@dataclass(frozen=True)
+class BeirMetrics:
+    """Scores of one mode on a BEIR split."""
+
+    mode: str
+    queries: int
+    ndcg_at_10: float
+    recall_at_100: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+
+def read_questions(path: str | Path) -> list[dict]:
+    """The questions of a JSON-lines file (blank lines skipped)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: SearchMode, k: int = 5) -> QuestionMetrics:
+    """hit@1, hit@5, MRR@10, answer accuracy, answered rate, abstention precision/recall, latency."""
+    answerable = [q for q in questions if q.get("answers")]
+    unanswerable = [q for q in questions if not q.get("answers")]
+    hit1 = hit5 = mrr = correct = answered = 0.0
+    declined_right = declined = 0
+    latencies: list[float] = []
+    for q in questions:
+        started = time.perf_counter()
+        answer = retriever.answer(q["question"], k=max(k, MRR_DEPTH), mode=mode)
+        latencies.append((time.perf_counter() - started) * 1000)
+        golds = [_norm(a) for a in q.get("answers", [])]
+        if not answer.found:
+            declined += 1
+            declined_right += not golds
+        if not golds:
+            continue
+        ranks = [i for i, h in enumerate(answer.hits, start=1) if any(g in _norm(h.text) for g in golds)]
+        first = ranks[0] if ranks else None
+        hit1 += first == 1
+        hit5 += first is not None and first <= 5
+        mrr += 1.0 / first if first else 0.0
+        answered += answer.found
+        correct += answer.found and any(g in _norm(answer.text) for g in golds)
+    n = max(len(answerable), 1)
+    return QuestionMetrics(
+        mode=mode,
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+        hit_at_1=hit1 / n,
+        hit_at_5=hit5 / n,
+        mrr=mrr / n,
+        answer_accuracy=correct / n,
+        answered_rate=answered / n,
+        abstention_precision=declined_right / declined if declined else 1.0,
+        abstention_recall=declined_right / len(unanswerable) if unanswerable else 1.0,
+        latency_p50_ms=_percentile(latencies, 50),
+        latency_p95_ms=_percentile(latencies, 95),
+    )
+
+
+def calibrate_abstention(retriever: Retriever, questions: Sequence[dict], mode: SearchMode = "hybrid") -> AbstentionModel:
+    """Fit the decline model on labelled questions (answerable: a non-empty ``answers`` list)."""
+    evidence: list[Evidence] = []
+    labels: list[bool] = []
+    for q in questions:
+        answer = retriever.answer(q["question"], mode=mode)
+        if answer.evidence is not None:
+            evidence.append(answer.evidence)
+            labels.append(bool(q.get("answers")))
+    if len(set(labels)) < 2:
+        raise ValueError("calibration needs both answerable and unanswerable questions (empty answers list)")
+    return fit_abstention(evidence, labels)
+
+
+def read_beir(folder: str | Path, split: str) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """Queries that have judgements in ``split``, and the judgements: ``{query: {doc: grade}}``."""
+    folder = Path(folder)
+    qrels: dict[str, dict[str, int]] = {}
+    with (folder / "qrels" / f"{split}.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            qrels.setdefault(row["query-id"], {})[row["corpus-id"]] = int(row["score"])
+    queries = {}
+    for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            if record["_id"] in qrels:
+                queries[record["_id"]] = record["text"]
+    return queries, qrels
+
+
+def write_beir_corpus(folder: str | Path, target: str | Path) -> int:
+    """Write each BEIR document as ``<target>/<id>.md`` with its title as front matter."""
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for line in (Path(folder) / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        title = " ".join(record.get("title", "").split()).replace('"', "'")
+        body = f'---\ntitle: "{title}"\n---\n{record.get("text", "")}\n' if title else f"{record.get('text', '')}\n"
+        path = target / f"{record['_id']}.md"
+        if not path.exists() or path.read_text(encoding="utf-8") != body:
+            path.write_text(body, encoding="utf-8")
+        count += 1
+    return count
+
+
+def ndcg_at(ranked: Sequence[str], judged: dict[str, int], depth: int = 10) -> float:
+    """nDCG with the usual ``(2^grade - 1) / log2(rank + 1)`` gain."""
+    gains = [(2 ** judged.get(doc, 0) - 1) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:depth])]
+    ideal = sorted(judged.values(), reverse=True)[:depth]
+    best = sum((2**grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(ideal))
+    return sum(gains) / best if best else 0.0
+
+
+def rank_documents(retriever: Retriever, query: str, mode: SearchMode, depth: int) -> list[str]:
+    """Documents (article ids) in order of their best passage, up to ``depth``."""
+    hits = retriever.search(query, k=depth * 3, mode=mode)
+    return list(dict.fromkeys(h.citation.article_id for h in hits))[:depth]
+
+
+def evaluate_beir(retriever: Retriever, folder: str | Path, mode: SearchMode, split: str = "test") -> BeirMetrics:
+    """nDCG@10 and Recall@100 per document on one split."""
+    queries, qrels = read_beir(folder, split)
+    ndcg = recall = 0.0
+    latencies: list[float] = []
+    for query_id, text in queries.items():
+        started = time.perf_counter()
+        ranked = rank_documents(retriever, text, mode, 100)
+        latencies.append((time.perf_counter() - started) * 1000)
+        judged = qrels[query_id]
+        ndcg += ndcg_at(ranked, judged)
+        relevant = {d for d, g in judged.items() if g > 0}
+        recall += len(relevant & set(ranked)) / len(relevant) if relevant else 0.0
+    n = max(len(queries), 1)
+    return BeirMetrics(mode, len(queries), ndcg / n, recall / n, _percentile(latencies, 50), _percentile(latencies, 95))
+
+
+def format_table(rows: Iterable[QuestionMetrics | BeirMetrics]) -> str:
+    """A plain-text table, one row per mode."""
+    rows = list(rows)
+    if not rows:
+        return ""
+    fields = [f for f in asdict(rows[0])]
+    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in asdict(r).values()] for r in rows]
+    widths = [max(len(f), *(len(c[i]) for c in cells)) for i, f in enumerate(fields)]
+    lines = ["  ".join(f.ljust(w) for f, w in zip(fields, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)

@@ -1,0 +1,83 @@
+"""Answer logic that needs no model: follow-ups, figures, cues, the decline model, BM25 IDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from qa.abstention import AbstentionModel, fit_abstention
+from qa.answer import answer_cue, quantities
+from qa.chat import previous_questions
+from qa.followup import context_terms, is_follow_up, resolve_follow_up
+from qa.indexer import build_index
+from qa.lexical import LexicalIndex, tokenize
+from qa.retriever import Retriever
+from qa.types import Evidence
+
+from conftest import FakeEncoder
+
+
+def test_follow_up_takes_the_names_of_the_previous_question() -> None:
+    assert resolve_follow_up("and what about defence?", ["What did India and Russia agree on trade?"]) == (
+        "and what about defence? India and Russia"
+    )
+    assert resolve_follow_up("When did he visit Moscow?", ["Who is India's National Security Adviser?"]).endswith(
+        "India's National Security Adviser"
+    )
+    # a new, complete question is left alone; chains keep the original context
+    assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is Ajit Doval?"]) == "Who painted the Mona Lisa?"
+    assert resolve_follow_up("and in 2024?", ["What did India and Russia agree on trade?", "and what about defence?"]) == (
+        "and in 2024? India and Russia"
+    )
+    assert not is_follow_up("What did the Kremlin say about tariffs imposed by the United States last week?")
+    assert context_terms("What is the capital of Australia?") == "Australia"
+
+
+def test_previous_questions_from_gradio_history() -> None:
+    history = [
+        {"role": "user", "content": "Who is Ajit Doval?"},
+        {"role": "assistant", "content": "He is ..."},
+        {"role": "user", "content": [{"type": "text", "text": "and Shoigu?"}]},
+    ]
+    assert previous_questions(history) == ["Who is Ajit Doval?", "and Shoigu?"]
+
+
+def test_quantities_and_cues() -> None:
+    assert quantities("trade, which now exceeds $50 billion") == {"$50billion"}
+    assert quantities("Trade volume surpassed $65 billion, up 12 per cent") == {"$65billion", "12%"}
+    assert answer_cue("Why did the US double tariffs?", "The stated reason: oil.") == 1.0
+    assert answer_cue("How many sources spoke?", "Two sources said so.") == 1.0
+    assert answer_cue("When will Putin visit?", "He visits before the end of 2025.") == 1.0
+    assert answer_cue("Who is Doval?", "Doval is the adviser.") == 0.0
+
+
+def test_bm25_idf_stays_positive_when_a_term_is_everywhere() -> None:
+    index = LexicalIndex.build(["India Russia trade", "India Russia defence", "India Russia oil"])
+    assert (index.idf(tokenize(["India"])[0]) > 0).all()
+    assert index.scores("India").min() > 0  # a term in every passage still counts a little
+    assert index.scores("defence").argmax() == 1
+
+
+def test_fit_abstention_separates_labelled_evidence() -> None:
+    rng = np.random.default_rng(0)
+    good = [Evidence(*rng.uniform(0.5, 0.9, 4)) for _ in range(30)]
+    bad = [Evidence(*rng.uniform(0.0, 0.4, 4)) for _ in range(30)]
+    model = fit_abstention(good + bad, [True] * 30 + [False] * 30)
+    assert all(model.probability(e) > 0.5 for e in good) and all(model.probability(e) < 0.5 for e in bad)
+    assert isinstance(model, AbstentionModel) and all(w > 0 for w in model.weights)
+
+
+def test_duplicate_wire_copy_is_one_hit_citing_both(tmp_path: Path) -> None:
+    wire = "The ministry said exports of zinc rose sharply in March. Officials expect more growth in April."
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(f"Paper A reports\n{wire}\n", encoding="utf-8")
+    (corpus / "b.txt").write_text(f"Paper B reports\n{wire}\n", encoding="utf-8")
+    (corpus / "c.txt").write_text("Other news\nA storm closed the harbour for two days.\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "embeddings", encoder=FakeEncoder())
+    retriever = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder())
+    hits = retriever.search("zinc exports ministry", k=3)
+    assert sum("zinc" in h.text for h in hits) == 1
+    top = hits[0]
+    assert {top.citation.article_id, *(c.article_id for c in top.also_in)} == {"a", "b"}
