@@ -18,6 +18,7 @@ import gradio as gr
 from qa.encoder import SentenceTransformerEncoder
 from qa.errors import QAError, QuestionError
 from qa.followup import resolve_follow_up
+from qa.importer import import_files
 from qa.indexer import build_index
 from qa.render import answer_markdown, escape_markdown, sources_html
 from qa.retriever import Retriever
@@ -54,6 +55,7 @@ class ServeSettings:
     max_queue: int = 64
     concurrency: int = 4
     max_file_size: str = "5mb"
+    admin: bool = False
     examples: tuple[str, ...] = field(default=EXAMPLES)
 
     @classmethod
@@ -66,6 +68,7 @@ class ServeSettings:
             "port": int(os.environ["QA_PORT"]) if os.environ.get("QA_PORT") else None,
             "auth": os.environ.get("QA_AUTH"),
             "model": os.environ.get("QA_MODEL"),
+            "admin": os.environ.get("QA_ADMIN", "").lower() in ("1", "true", "yes") or None,
         }
         values = dict(defaults)
         values.update({key: value for key, value in env.items() if value})
@@ -152,7 +155,37 @@ def build_app(retriever: Retriever, settings: ServeSettings | None = None) -> gr
             with gr.Column(scale=2):
                 gr.Markdown("#### Sources")
                 sources.render()
+        if settings.admin:
+            _admin_panel(retriever, settings)
     return app
+
+
+def _admin_panel(retriever: Retriever, settings: ServeSettings) -> None:
+    """Upload articles and rebuild the index from the page (only with ``--admin``)."""
+    with gr.Accordion("Add articles (admin)", open=False):
+        files = gr.File(
+            label="Articles: .txt, .md, .html or .jsonl",
+            file_count="multiple",
+            file_types=[".txt", ".md", ".html", ".htm", ".jsonl"],
+        )
+        button = gr.Button("Add and rebuild the index")
+        status = gr.Markdown()
+
+        def add_and_rebuild(paths: list[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:
+            if not paths:
+                return "Choose one or more files first."
+            imported = import_files(paths, settings.corpus_dir)
+            lines = [f"- skipped {escape_markdown(Path(p.path).name)}: {escape_markdown(p.reason)}" for p in imported.problems]
+            if imported.written:
+                try:
+                    report = build_index(settings.corpus_dir, settings.index_dir, encoder=retriever.encoder, progress=True)
+                except QAError as error:
+                    return escape_markdown(f"Rebuild failed, the previous index keeps serving: {error}")
+                retriever.refresh()
+                lines.insert(0, f"Added {len(imported.written)} article(s). Index: {report.summary()}")
+            return "\n".join(lines) or "Nothing was added."
+
+        button.click(add_and_rebuild, inputs=[files], outputs=[status], api_name="add_articles", concurrency_limit=1)
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:

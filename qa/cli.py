@@ -1,4 +1,4 @@
-"""The ``qa`` command: ``qa index``, ``qa ask``, ``qa serve``, ``qa eval``.
+"""The ``qa`` command: ``qa index``, ``qa add``, ``qa ask``, ``qa serve``, ``qa eval``.
 
 Exit codes: 0 success (for ``ask``: an answer was found), 1 ``ask`` found no answer in the
 articles, 2 bad usage or question, 3 the index is missing, damaged or incompatible,
@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    add = commands.add_parser("add", help="import articles (.txt, .md, .html, .jsonl) into the corpus")
+    add.add_argument("files", nargs="+", help="files to import")
+    _add_paths(add, corpus=True)
+    add.add_argument("--index-now", action="store_true", help="run `qa index` after importing")
+
     ask = commands.add_parser("ask", help="answer one question from the index")
     ask.add_argument("question", help="the question, in quotes")
     _add_paths(ask, corpus=False)
@@ -52,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(_env("QA_PORT", "7860")), help="port (env QA_PORT; default: 7860)")
     serve.add_argument("--auth", default=os.environ.get("QA_AUTH"), help="USER:PASSWORD required to use the chat (env QA_AUTH)")
     serve.add_argument("--model", default=os.environ.get("QA_MODEL"), help="model for a first build (env QA_MODEL)")
+    serve.add_argument(
+        "--admin", action="store_true", default=os.environ.get("QA_ADMIN", "") in ("1", "true", "yes"),
+        help="let chat users upload articles and rebuild the index (env QA_ADMIN=1; off by default)",
+    )
     evaluate = commands.add_parser("eval", help="score retrieval and answers on a question file or a BEIR folder")
     evaluate.add_argument("path", help="questions .jsonl (dev-questions format) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
     evaluate.add_argument("--index", default=None, help="index to use (questions: default embeddings; BEIR: default .qa-eval/<name>)")
@@ -133,6 +142,24 @@ def _run_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_add(args: argparse.Namespace) -> int:
+    from qa.importer import import_files
+
+    report = import_files(args.files, args.corpus)
+    for problem in report.problems:
+        print(f"skipped {problem.path}: {problem.reason}", file=sys.stderr)
+    for name in report.written:
+        print(f"added {args.corpus}/{name}")
+    if not report.written:
+        print("qa add: nothing was imported", file=sys.stderr)
+        return 4
+    if args.index_now:
+        args.model, args.full, args.quiet = os.environ.get("QA_MODEL"), False, False
+        return _run_index(args)
+    print(f"run `qa index` to make the {len(report.written)} new article(s) searchable")
+    return 0
+
+
 def _run_ask(args: argparse.Namespace) -> int:
     from qa.render import answer_dict, answer_text
     from qa.retriever import Retriever
@@ -151,14 +178,17 @@ def _run_ask(args: argparse.Namespace) -> int:
 def _run_serve(args: argparse.Namespace) -> int:
     from qa.chat import ServeSettings, serve
 
-    serve(ServeSettings(index_dir=args.index, corpus_dir=args.corpus, host=args.host, port=args.port, auth=args.auth, model=args.model))
+    settings = ServeSettings(
+        index_dir=args.index, corpus_dir=args.corpus, host=args.host, port=args.port, auth=args.auth, model=args.model, admin=args.admin
+    )
+    serve(settings)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``qa`` command; return its exit code."""
     args = _parser().parse_args(argv)
-    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve, "eval": _run_eval}
+    runners = {"index": _run_index, "add": _run_add, "ask": _run_ask, "serve": _run_serve, "eval": _run_eval}
     try:
         return runners[args.command](args)
     except QAError as error:

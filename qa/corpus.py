@@ -78,7 +78,7 @@ def parse_article(text: str, *, article_id: str, source: str, digest: str) -> Ar
     """Turn one decoded file into an ``Article``: metadata, title and kept prose blocks."""
     fields, body_start = parse_front_matter(text)
     given_title = fields.get("title", "").strip()
-    cleaned = clean(text, body_start, find_title=not given_title)
+    cleaned = clean(text, body_start)  # a headline line is metadata even when front matter names the title
     if given_title:
         title = given_title
     elif cleaned.title_line is not None:
@@ -98,7 +98,17 @@ def parse_article(text: str, *, article_id: str, source: str, digest: str) -> Ar
     )
 
 
-def _read_one(path: Path, root: Path) -> Article | Problem:
+@dataclass(frozen=True)
+class CorpusFile:
+    """A readable article file, decoded but not yet cleaned."""
+
+    article_id: str
+    source: str
+    text: str
+    content_hash: str
+
+
+def _read_file(path: Path, root: Path) -> CorpusFile | Problem:
     relative = path.relative_to(root)
     shown = relative.as_posix()
     if path.is_symlink():
@@ -124,9 +134,14 @@ def _read_one(path: Path, root: Path) -> Article | Problem:
         return Problem(shown, f"not valid UTF-8 (byte {error.start}): re-save the file as UTF-8")
     if not text.strip():
         return Problem(shown, "empty file: add the article's text or remove the file")
-    article = parse_article(text, article_id=article_id_for(relative), source=shown, digest=content_hash(data))
+    return CorpusFile(article_id_for(relative), shown, text, content_hash(data))
+
+
+def parse_file(file: CorpusFile) -> Article | Problem:
+    """Clean one file into an ``Article``, or say why it holds no article."""
+    article = parse_article(file.text, article_id=file.article_id, source=file.source, digest=file.content_hash)
     if not article.blocks:
-        return Problem(shown, "no article text left after removing boilerplate")
+        return Problem(file.source, "no article text left after removing boilerplate")
     return article
 
 
@@ -142,26 +157,34 @@ def iter_candidate_files(root: Path) -> list[Path]:
     return found
 
 
-def scan_corpus(folder: str | Path) -> CorpusScan:
-    """Load every article under ``folder``; report each skipped file with the reason."""
+def list_corpus(folder: str | Path) -> tuple[list[CorpusFile], list[Problem]]:
+    """Every readable, distinct article file under ``folder``, and every file skipped."""
     root = Path(folder).resolve()
     if not root.is_dir():
-        return CorpusScan((), (Problem(str(folder), "corpus folder does not exist: create it and add .txt or .md articles"),))
-    articles: list[Article] = []
+        return [], [Problem(str(folder), "corpus folder does not exist: create it and add .txt or .md articles")]
+    files: list[CorpusFile] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for path in iter_candidate_files(root):
-        result = _read_one(path, root)
+        result = _read_file(path, root)
         if isinstance(result, Problem):
             problems.append(result)
         elif result.content_hash in seen:
             problems.append(Problem(result.source, f"duplicate of {seen[result.content_hash]}: skipped"))
         else:
             seen[result.content_hash] = result.source
-            articles.append(result)
-    hidden = [p for p in root.rglob(".*")]
-    for path in sorted(hidden):
+            files.append(result)
+    for path in sorted(root.rglob(".*")):
         if path.suffix.lower() in ARTICLE_SUFFIXES:
             problems.append(Problem(path.relative_to(root).as_posix(), "hidden file: skipped (rename it without the leading dot)"))
-    return CorpusScan(tuple(articles), tuple(problems))
+    return files, problems
 
+
+def scan_corpus(folder: str | Path) -> CorpusScan:
+    """Load and clean every article under ``folder``; report each skipped file with the reason."""
+    files, problems = list_corpus(folder)
+    articles: list[Article] = []
+    for file in files:
+        result = parse_file(file)
+        (problems if isinstance(result, Problem) else articles).append(result)  # type: ignore[arg-type]
+    return CorpusScan(tuple(articles), tuple(problems))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.ann import IndexKind, build_vector_index, choose_kind
-from qa.corpus import CorpusScan, Problem, scan_corpus
+from qa.corpus import CorpusFile, Problem, list_corpus, parse_file
 from qa.encoder import SentenceTransformerEncoder, TextEncoder
 from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from qa.lexical import LexicalIndex
@@ -85,13 +85,25 @@ class _Part:
     sentence_vectors: np.ndarray | None = None
 
 
-def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord], article: Article) -> _Part | None:
-    """The previous passages and vectors of an unchanged article (matched by content hash)."""
-    record = by_hash.get(article.content_hash)
+def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord], file: CorpusFile) -> _Part | None:
+    """The previous passages and vectors of an unchanged file (matched by content hash, so a
+    renamed file is reused too); the file is not even parsed."""
+    record = by_hash.get(file.content_hash)
     if snapshot is None or record is None:
         return None
+    article = Article(
+        article_id=file.article_id,
+        source=file.source,
+        title=record.title,
+        text="",
+        content_hash=file.content_hash,
+        blocks=(),
+        url=record.url,
+        date=record.date,
+        publisher=record.publisher,
+    )
     first, last = record.first_passage, record.first_passage + record.passage_count
-    passages = [Passage(article.article_id, p.start, p.end, p.text, p.sentences) for p in snapshot.passages[first:last]]
+    passages = [Passage(file.article_id, p.start, p.end, p.text, p.sentences) for p in snapshot.passages[first:last]]
     sentence_rows = slice(int(snapshot.sentence_offsets[first]), int(snapshot.sentence_offsets[last]))
     return _Part(
         article,
@@ -136,10 +148,10 @@ def _stack(blocks: list[np.ndarray | None], dimension: int) -> np.ndarray:
     return np.vstack(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
 
 
-def _same_order(snapshot: IndexSnapshot, scan: CorpusScan) -> bool:
-    """Whether the corpus lists exactly the indexed articles, under the same ids."""
+def _same_order(snapshot: IndexSnapshot, parts: list[_Part]) -> bool:
+    """Whether the new generation would list exactly the indexed articles, under the same ids."""
     indexed = [(r.article_id, r.content_hash) for r in snapshot.manifest.articles]
-    return indexed == [(a.article_id, a.content_hash) for a in scan.articles]
+    return indexed == [(p.article.article_id, p.article.content_hash) for p in parts if p.passages]
 
 
 def build_index(
@@ -160,10 +172,7 @@ def build_index(
     index_dir = Path(index_dir)
     encoder = encoder or SentenceTransformerEncoder()
     settings = settings or SplitSettings()
-    scan: CorpusScan = scan_corpus(corpus_dir)
-    if not scan.articles:
-        details = "; ".join(f"{p.path}: {p.reason}" for p in scan.problems) or "no .txt or .md files"
-        raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
+    files, problems = list_corpus(corpus_dir)
     with writer_lock(index_dir):
         snapshot, reason = _previous(index_dir, encoder, settings, full)
         records_before = snapshot.manifest.articles if snapshot else ()
@@ -171,17 +180,24 @@ def build_index(
         by_hash = {r.content_hash: r for r in records_before}
         added, changed, unchanged = [], [], []
         parts: list[_Part] = []
-        for article in scan.articles:
-            reused = _reusable(snapshot, by_hash, article)
+        for file in files:
+            reused = _reusable(snapshot, by_hash, file)
             if reused is not None:
-                unchanged.append(article.article_id)
+                unchanged.append(file.article_id)
                 parts.append(reused)
+                continue
+            article = parse_file(file)
+            if isinstance(article, Problem):
+                problems.append(article)
                 continue
             (changed if article.article_id in known else added).append(article.article_id)
             parts.append(_Part(article, split_article(article, encoder.token_offsets, settings, encoder.max_tokens)))
-        current_ids = {a.article_id for a in scan.articles}
+        if not any(part.passages for part in parts):
+            details = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no .txt or .md files"
+            raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
+        current_ids = {part.article.article_id for part in parts}
         removed = tuple(sorted(a for a in known if a not in current_ids))
-        if snapshot is not None and not added and not changed and not removed and _same_order(snapshot, scan):
+        if snapshot is not None and not added and not changed and not removed and _same_order(snapshot, parts):
             return IndexReport(
                 index_dir=str(index_dir),
                 generation=snapshot.generation,
@@ -191,7 +207,7 @@ def build_index(
                 unchanged=tuple(unchanged),
                 passages_embedded=0,
                 passages_total=snapshot.manifest.passage_count,
-                problems=scan.problems,
+                problems=tuple(problems),
                 full_rebuild_reason=None,
                 seconds=time.perf_counter() - started,
             )
@@ -251,7 +267,7 @@ def build_index(
         unchanged=tuple(unchanged),
         passages_embedded=embedded,
         passages_total=len(all_passages),
-        problems=scan.problems,
+        problems=tuple(problems),
         full_rebuild_reason=reason,
         seconds=time.perf_counter() - started,
         embed_seconds=embed_seconds,

@@ -147,3 +147,43 @@ def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
         assert declined == "I could not find an answer to that in the articles."
     finally:
         app.close()
+
+
+def test_added_articles_are_answered_without_a_restart(real_index: Path, real_encoder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`qa add` an HTML page and a text file, rebuild, and the running chat answers from them."""
+    import shutil
+
+    from gradio_client import Client, handle_file
+
+    from qa.chat import ServeSettings, build_app, launch
+
+    shutil.copytree(real_index / "corpus", tmp_path / "corpus")
+    shutil.copytree(real_index / "embeddings", tmp_path / "embeddings")
+    page = tmp_path / "zinc.html"
+    page.write_text(
+        "<html><head><title>Zinc output soars</title></head><body><nav>Home</nav><article>"
+        "<h1>Zinc output soars in Rajasthan</h1><p>Zinc production in Rajasthan rose by 40 percent in August, "
+        "the state mining department said on Monday.</p><p>Officials credited a new smelter near Udaipur "
+        "for most of the rise in output this summer.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    note = tmp_path / "harbour.txt"
+    note.write_text("Harbour closed\nA cyclone closed the Chennai harbour for two days, port officials said.\n", encoding="utf-8")
+    settings = ServeSettings(
+        index_dir=str(tmp_path / "embeddings"), corpus_dir=str(tmp_path / "corpus"), port=_free_port(), admin=True
+    )
+    app = build_app(Retriever.load(settings.index_dir, encoder=real_encoder), settings)
+    app.queue()
+    launch(app, settings, prevent_thread_lock=True, quiet=True, allowed_paths=[])
+    try:
+        client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
+        before, _ = client.predict("How much did zinc production in Rajasthan rise?", "hybrid", api_name="/ask")
+        assert "40 percent" not in before
+        status = client.predict([handle_file(str(page)), handle_file(str(note))], api_name="/add_articles")
+        assert "Added 2 article(s)" in status, status
+        reply, sources = client.predict("How much did zinc production in Rajasthan rise?", "hybrid", api_name="/ask")
+        assert "40 percent" in reply and "Zinc output soars" in reply
+        reply, _ = client.predict("How long was the Chennai harbour closed?", "hybrid", api_name="/ask")
+        assert "two days" in reply and "harbour" in reply
+    finally:
+        app.close()
