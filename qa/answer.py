@@ -25,6 +25,7 @@ _QUANTITY = re.compile(
     r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent|per cent|billion|million|trillion|bn|thousand)?"
 )
 _MIN_WORDS = 4
+_MAX_HEADING_WORDS = 15
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
@@ -76,7 +77,8 @@ class _Unit:
 
 
 def _is_heading(text: str) -> bool:
-    return looks_like_headline(text) and not _BULLET.match(text)
+    """A short line without a full stop (a cut-up long sentence is longer than this)."""
+    return looks_like_headline(text) and len(text.split()) <= _MAX_HEADING_WORDS and not _BULLET.match(text)
 
 
 def _normalise(vector: np.ndarray) -> np.ndarray:

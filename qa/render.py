@@ -47,6 +47,18 @@ def _sentence_line(sentence: AnswerSentence, numbers: dict[int, int], *, markdow
     return f"{DIFFERS} {line}" if sentence.differs else line
 
 
+def _citation_numbers(answer: Answer) -> dict[int, int]:
+    """Display numbers 1, 2, ... for the cited hits, in order of first citation."""
+    return {hit: n for n, hit in enumerate(cited_hits(answer), start=1)}
+
+
+def _answer_lines(answer: Answer, numbers: dict[int, int], *, markdown: bool) -> list[str]:
+    """The answer paragraph, one line per differing statement, then a blank line."""
+    lines = [" ".join(_sentence_line(s, numbers, markdown=markdown) for s in answer.sentences if not s.differs)]
+    lines += [_sentence_line(s, numbers, markdown=markdown) for s in answer.sentences if s.differs]
+    return [*lines, ""]
+
+
 def _source_label(citation: Citation) -> str:
     parts = [citation.title]
     extra = ", ".join(p for p in (citation.publisher, citation.date) if p)
@@ -59,10 +71,8 @@ def answer_markdown(answer: Answer) -> str:
     """The chat reply: answer sentences with [n] markers, then the numbered sources."""
     if not answer.found:
         return NOT_FOUND
-    numbers = {hit: n for n, hit in enumerate(cited_hits(answer), start=1)}
-    lines = [" ".join(_sentence_line(s, numbers, markdown=True) for s in answer.sentences if not s.differs)]
-    lines += [_sentence_line(s, numbers, markdown=True) for s in answer.sentences if s.differs]
-    lines.append("")
+    numbers = _citation_numbers(answer)
+    lines = _answer_lines(answer, numbers, markdown=True)
     for hit_number, n in numbers.items():
         hit = answer.hits[hit_number - 1]
         also = "".join(f"; also in *{escape_markdown(c.title)}*" for c in hit.also_in)
@@ -116,10 +126,8 @@ def answer_text(answer: Answer) -> str:
     """The answer for a terminal: sentences with [n], then the sources with their spans."""
     if not answer.found:
         return NOT_FOUND
-    numbers = {hit: n for n, hit in enumerate(cited_hits(answer), start=1)}
-    lines = [" ".join(_sentence_line(s, numbers, markdown=False) for s in answer.sentences if not s.differs)]
-    lines += [_sentence_line(s, numbers, markdown=False) for s in answer.sentences if s.differs]
-    lines.append("")
+    numbers = _citation_numbers(answer)
+    lines = _answer_lines(answer, numbers, markdown=False)
     for hit_number, n in numbers.items():
         citation = answer.hits[hit_number - 1].citation
         lines.append(f"[{n}] {_source_label(citation)} — {citation.source} [{citation.start}:{citation.end}]")

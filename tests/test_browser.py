@@ -1,0 +1,113 @@
+"""A real browser (Debian's Chromium driven by Playwright) against a real chat server.
+
+Screenshots land in tests/artifacts/. Without Chromium the tests skip, unless
+QA_REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+XSS_ARTICLE = (
+    "Harbour reopens after storm\n"
+    "The Vizag harbour reopened on Monday after repairs <script>window.__xss = 1; alert('xss')</script>.\n"
+    "Port staff said the harbour <img src=x onerror=\"window.__xss = 2; alert('img')\"> repairs took a week.\n"
+    "Harbour officials posted <a href=\"javascript:alert('link')\">a link</a> and [a harbour map](javascript:alert('md')).\n"
+    "The harbour notice showed ![beacon](http://127.0.0.1:9/beacon.png) and "
+    "<div style=\"position:fixed;top:0;left:0;width:100%;height:100%;background:red\">overlay</div>.\n"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def chat_url(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: ignore[no-untyped-def]
+    if CHROMIUM is None:
+        if os.environ.get("QA_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (QA_REQUIRE_BROWSER=1): apt-get install chromium")
+        pytest.skip("Chromium not installed: apt-get install chromium to run the browser tests")
+    from qa.chat import ServeSettings, build_app, launch
+    from qa.indexer import build_index
+    from qa.retriever import Retriever
+
+    folder = tmp_path_factory.mktemp("browser")
+    shutil.copytree(SEEDS, folder / "corpus")
+    (folder / "corpus" / "harbour.txt").write_text(XSS_ARTICLE, encoding="utf-8")
+    build_index(folder / "corpus", folder / "embeddings", encoder=real_encoder)
+    settings = ServeSettings(index_dir=str(folder / "embeddings"), port=_free_port())
+    app = build_app(Retriever.load(folder / "embeddings", encoder=real_encoder), settings)
+    app.queue()
+    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{settings.port}/"
+    app.close()
+
+
+@pytest.fixture
+def page(chat_url: str):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.dialogs = []  # type: ignore[attr-defined]
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+        page.goto(chat_url)
+        page.wait_for_selector("textarea")
+        yield page
+        browser.close()
+
+
+def _ask(page, question: str, expect: str) -> None:  # type: ignore[no-untyped-def]
+    page.fill("textarea", question)
+    page.keyboard.press("Enter")
+    page.get_by_text(expect).last.wait_for(timeout=60_000)
+
+
+def test_answer_with_citation_and_sources(page) -> None:  # type: ignore[no-untyped-def]
+    _ask(page, "Who is India's National Security Adviser?", "Russia-India Security Ties Deepen")
+    chat = page.locator(".message-wrap, [role=log]").first.inner_text()
+    assert "Ajit Doval" in chat and "[1]" in chat
+    marked = page.locator(".qa-source mark").first
+    marked.wait_for()
+    assert "Ajit Doval" in marked.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+
+
+def test_unanswerable_question_is_declined(page) -> None:  # type: ignore[no-untyped-def]
+    _ask(page, "What are the opening hours of the Louvre museum?", "I could not find an answer to that in the articles.")
+    assert page.locator(".qa-source").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "declined.png"), full_page=True)
+
+
+def test_hostile_article_is_shown_as_text(page) -> None:  # type: ignore[no-untyped-def]
+    _ask(page, "When did the Vizag harbour reopen after repairs?", "Harbour reopens after storm")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert page.evaluate("window.__xss === undefined")
+    body = page.locator("body").inner_text()
+    for shown in ["<script>", "onerror", "javascript:alert('md')", "![beacon]", "position:fixed"]:
+        assert shown in body, shown  # displayed as text
+    assert page.locator("img[src='x'], a[href^='javascript'], img[src*='beacon']").count() == 0
+    overlay = page.locator("div[style*='position:fixed']")
+    assert overlay.count() == 0
