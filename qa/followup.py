@@ -15,6 +15,7 @@ _PRONOUN = re.compile(r"(?i)\b(he|she|they|it|his|her|hers|their|theirs|its|them
 _NAME = re.compile(r"(?:[A-Z][\w’'.-]*(?:\s+(?:of|the|and|for|de|al)\s+|\s+)?)*[A-Z][\w’'.-]*")
 _QUESTION_WORDS = {"What", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Which", "Is", "Are", "Was", "Were", "Do", "Does", "Did", "Can", "Could", "Will", "Would", "Should", "Has", "Have", "Had", "According", "The", "A", "An", "In", "On"}
 MAX_FOLLOW_UP_WORDS = 8
+MAX_CONTEXT_WORDS = 20
 
 
 def is_follow_up(question: str) -> bool:
@@ -35,14 +36,21 @@ def context_terms(question: str) -> str:
     return " ".join(dict.fromkeys(n for n in names if n))
 
 
+def _context_for(context: str) -> str:
+    """The names of ``context``, or all of it when it is short and has none."""
+    if not context:
+        return ""
+    names = context_terms(context)
+    if names:
+        return " ".join(names.split()[:MAX_CONTEXT_WORDS])
+    return context if len(context.split()) <= MAX_CONTEXT_WORDS else ""
+
+
 def resolve_follow_up(question: str, previous: Sequence[str]) -> str:
     """``question`` with the context of the earlier questions (oldest first) when it needs it."""
     context = ""
     for earlier in [*previous, question]:
-        if context and is_follow_up(earlier):
-            terms = context_terms(context) or context
-            resolved = f"{earlier} {terms}"
-        else:
-            resolved = earlier
+        terms = _context_for(context) if is_follow_up(earlier) else ""
+        resolved = f"{earlier} {terms}" if terms else earlier
         context = resolved
     return context

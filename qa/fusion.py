@@ -45,15 +45,20 @@ def group_duplicates(
     Two items are duplicates when their whitespace-collapsed texts are equal or their
     vectors' cosine is at least ``threshold``. Returns up to ``limit`` groups of
     ``(kept item, [its duplicates])``; ``texts``/``vectors`` are indexed like ``order``.
+    Once ``limit`` groups are kept, only the next ``limit // 2 + 10`` items are looked at
+    (copies of a passage score alike, so they rank next to it).
     """
     groups: list[tuple[int, list[int]]] = []
-    kept_rows: list[int] = []
+    kept = np.empty((max(limit, 1), vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
     kept_texts: dict[str, int] = {}
+    full_at: int | None = None
     for row, item in enumerate(order):
+        if full_at is not None and row - full_at > limit // 2 + 10:
+            break
         text = _normalised(texts[row])
         match = kept_texts.get(text)
-        if match is None and kept_rows:
-            similarity = vectors[kept_rows] @ vectors[row]
+        if match is None and groups:
+            similarity = kept[: len(groups)] @ vectors[row]
             best = int(np.argmax(similarity))
             if similarity[best] >= threshold:
                 match = best
@@ -63,6 +68,8 @@ def group_duplicates(
         if len(groups) == limit:
             continue  # still fold later duplicates into kept groups
         kept_texts[text] = len(groups)
-        kept_rows.append(row)
+        kept[len(groups)] = vectors[row]
         groups.append((item, []))
+        if len(groups) == limit:
+            full_at = row
     return groups

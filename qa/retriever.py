@@ -67,7 +67,7 @@ class Retriever:
         self._snapshot = snapshot
         self.encoder = encoder
         self.index_dir = index_dir
-        self.answer_settings = answer_settings or AnswerSettings()
+        self.answer_settings = answer_settings or AnswerSettings.from_env()
         self._reload_lock = threading.Lock()
 
     @classmethod

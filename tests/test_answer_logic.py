@@ -81,3 +81,32 @@ def test_duplicate_wire_copy_is_one_hit_citing_both(tmp_path: Path) -> None:
     assert sum("zinc" in h.text for h in hits) == 1
     top = hits[0]
     assert {top.citation.article_id, *(c.article_id for c in top.also_in)} == {"a", "b"}
+
+
+def test_min_confidence_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from qa.answer import AnswerSettings
+    from qa.errors import QAError
+
+    monkeypatch.setenv("QA_MIN_CONFIDENCE", "0.8")
+    assert AnswerSettings.from_env().min_confidence == 0.8
+    monkeypatch.setenv("QA_MIN_CONFIDENCE", "high")
+    with pytest.raises(QAError, match="between 0 and 1"):
+        AnswerSettings.from_env()
+
+
+def test_a_very_long_chat_history_is_handled_quickly(tmp_path: Path) -> None:
+    import time
+
+    from qa.chat import make_responder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Zinc news\nZinc exports rose sharply in March.\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "embeddings", encoder=FakeEncoder())
+    respond = make_responder(Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder()))
+    history = [{"role": "user" if i % 2 == 0 else "assistant", "content": "x " * 50} for i in range(200_000)]
+    started = time.perf_counter()
+    reply, _ = respond("and zinc?", history, "hybrid")
+    assert time.perf_counter() - started < 5 and reply

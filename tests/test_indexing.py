@@ -109,3 +109,70 @@ def test_crash_while_writing_leaves_previous_index(corpus_copy: Path, tmp_path: 
     assert current_generation(index) == before
     assert not list(index.glob(".gen-*"))  # the partial generation was cleaned up
     load_snapshot(index)
+
+
+def test_bad_files_are_reported_and_good_articles_served(corpus_copy: Path, tmp_path: Path) -> None:
+    import os
+
+    (corpus_copy / "empty.txt").write_text("", encoding="utf-8")
+    (corpus_copy / "binary.md").write_bytes(b"\x89PNG\x00\x00")
+    (corpus_copy / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (corpus_copy / ".hidden.txt").write_text("Hidden\nSecret hidden text.\n", encoding="utf-8")
+    (corpus_copy / "copy.txt").write_bytes(sorted(corpus_copy.glob("000_*"))[0].read_bytes())
+    (corpus_copy / "huge.txt").write_bytes(b"word " * 1_100_000)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Outside\nThe password is swordfish.\n", encoding="utf-8")
+    os.symlink(secret, corpus_copy / "link.txt")
+    report = build_index(corpus_copy, tmp_path / "embeddings", encoder=FakeEncoder())
+    skipped = {p.path for p in report.problems}
+    assert {"empty.txt", "binary.md", "latin1.txt", ".hidden.txt", "huge.txt", "link.txt"} <= skipped
+    assert any("duplicate" in p.reason for p in report.problems)
+    assert len(report.added) == 5
+    retriever = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder())
+    assert all("swordfish" not in p.text for p in retriever.snapshot.passages)
+    assert retriever.search("Peskov", k=1, mode="bm25")[0].citation.article_id.startswith("003")
+
+
+def test_truncated_file_is_detected(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    faiss_file = index / current_generation(index) / "vectors.faiss"  # type: ignore[operator]
+    faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    with pytest.raises(IndexCorruptError, match="damaged"):
+        Retriever.load(index, encoder=FakeEncoder())
+
+
+def test_a_damaged_new_generation_never_replaces_the_served_one(corpus_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    retriever = Retriever.load(index, encoder=FakeEncoder())
+    serving = retriever.snapshot.generation
+    (corpus_copy / "extra.txt").write_text("Extra\nAn extra article about zebras.\n", encoding="utf-8")
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    passages = index / current_generation(index) / "passages.jsonl"  # type: ignore[operator]
+    passages.write_text(passages.read_text() + "garbage\n")
+    assert not retriever.refresh()
+    assert retriever.snapshot.generation == serving and retriever.search("Doval", k=2)
+
+
+def test_concurrent_index_runs_are_serialised(corpus_copy: Path, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from qa.store import writer_lock
+
+    index = tmp_path / "embeddings"
+    released = []
+
+    def hold() -> None:
+        with writer_lock(index):
+            time.sleep(1.0)
+            released.append(time.monotonic())
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.2)
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    finished = time.monotonic()
+    holder.join()
+    assert released and finished >= released[0]
