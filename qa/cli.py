@@ -29,6 +29,28 @@ def _add_paths(parser: argparse.ArgumentParser, *, corpus: bool) -> None:
         parser.add_argument("--corpus", default=_env("QA_CORPUS", "corpus"), help="articles folder (env QA_CORPUS; default: corpus)")
 
 
+def _add_split_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-tokens", type=int, default=None, help="word pieces per passage (default: as before, else 128)")
+    parser.add_argument(
+        "--title-in-embedding",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="prefix each passage with its article's title when embedding (default: as before, else off)",
+    )
+
+
+def _split_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Split settings from the flags; None (keep the index's own) when no flag was given."""
+    from dataclasses import replace
+
+    from qa.passages import SplitSettings
+
+    if args.max_tokens is None and args.title_in_embedding is None:
+        return None
+    changes = {"max_tokens": args.max_tokens, "title_in_embedding": args.title_in_embedding}
+    return replace(SplitSettings(), **{k: v for k, v in changes.items() if v is not None})
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa", description="Answer questions from news articles, with citations.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -38,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--model", default=os.environ.get("QA_MODEL"), help="sentence-transformers model name or path (env QA_MODEL)")
     index.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_split_options(index)
 
     add = commands.add_parser("add", help="import articles (.txt, .md, .html, .jsonl) into the corpus")
     add.add_argument("files", nargs="+", help="files to import")
@@ -67,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--modes", default=",".join(SEARCH_MODES), help="comma-separated modes (default: hybrid,dense,bm25)")
     evaluate.add_argument("--split", default="test", help="BEIR qrels split (default: test)")
     evaluate.add_argument("--model", default=os.environ.get("QA_MODEL"), help="model for building a BEIR index (env QA_MODEL)")
+    _add_split_options(evaluate)
     evaluate.add_argument("--json", dest="json_out", default=None, help="also write the results to this JSON file")
     evaluate.add_argument(
         "--calibrate", action="store_true", help="fit the decline model on this question file, print it and score with it"
@@ -100,7 +124,9 @@ def _run_eval(args: argparse.Namespace) -> int:
         index = Path(args.index or Path(".qa-eval") / path.name)
         corpus = index.with_name(index.name + "-corpus")
         write_beir_corpus(path, corpus)
-        report = build_index(corpus, index, encoder=SentenceTransformerEncoder(args.model), progress=sys.stderr.isatty())
+        report = build_index(
+            corpus, index, encoder=SentenceTransformerEncoder(args.model), settings=_split_settings(args), progress=sys.stderr.isatty()
+        )
         print(f"index {index}: {report.summary()}", file=sys.stderr)
         retriever = Retriever.load(index)
         rows = [evaluate_beir(retriever, path, mode, args.split) for mode in modes]  # type: ignore[arg-type]
@@ -131,6 +157,7 @@ def _run_index(args: argparse.Namespace) -> int:
         args.corpus,
         args.index,
         encoder=SentenceTransformerEncoder(args.model),
+        settings=_split_settings(args),
         full=args.full,
         progress=not args.quiet and sys.stderr.isatty(),
     )
@@ -155,6 +182,7 @@ def _run_add(args: argparse.Namespace) -> int:
         return 4
     if args.index_now:
         args.model, args.full, args.quiet = os.environ.get("QA_MODEL"), False, False
+        args.max_tokens, args.title_in_embedding = None, None
         return _run_index(args)
     print(f"run `qa index` to make the {len(report.written)} new article(s) searchable")
     return 0

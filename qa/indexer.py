@@ -18,10 +18,19 @@ import numpy as np
 from qa.ann import IndexKind, build_vector_index, choose_kind
 from qa.corpus import CorpusFile, Problem, list_corpus, parse_file
 from qa.encoder import SentenceTransformerEncoder, TextEncoder
-from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError, QAError
 from qa.lexical import LexicalIndex
 from qa.passages import SplitSettings, embedding_text, split_article
-from qa.store import FORMAT_VERSION, ArticleRecord, IndexSnapshot, Manifest, load_snapshot, write_generation, writer_lock
+from qa.store import (
+    FORMAT_VERSION,
+    ArticleRecord,
+    IndexSnapshot,
+    Manifest,
+    load_snapshot,
+    read_manifest,
+    write_generation,
+    writer_lock,
+)
 from qa.types import Article, Passage
 
 PROGRESS_THRESHOLD = 64
@@ -73,6 +82,15 @@ def _previous(index_dir: Path, encoder: TextEncoder, settings: SplitSettings, fu
     if manifest.split != settings.as_dict():
         return None, f"the split settings changed from {manifest.split} to {settings.as_dict()}"
     return snapshot, None
+
+
+def _settings_in_use(index_dir: Path) -> SplitSettings:
+    """The split settings of the existing index (so a plain update keeps them), else defaults."""
+    try:
+        _, manifest = read_manifest(index_dir)
+        return SplitSettings(**manifest.split)  # type: ignore[arg-type]
+    except (QAError, TypeError):
+        return SplitSettings()
 
 
 @dataclass
@@ -171,7 +189,7 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     encoder = encoder or SentenceTransformerEncoder()
-    settings = settings or SplitSettings()
+    settings = settings or _settings_in_use(index_dir)
     files, problems = list_corpus(corpus_dir)
     with writer_lock(index_dir):
         snapshot, reason = _previous(index_dir, encoder, settings, full)

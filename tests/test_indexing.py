@@ -176,3 +176,14 @@ def test_concurrent_index_runs_are_serialised(corpus_copy: Path, tmp_path: Path)
     finished = time.monotonic()
     holder.join()
     assert released and finished >= released[0]
+
+
+def test_an_update_keeps_the_split_settings_the_index_was_built_with(corpus_copy: Path, tmp_path: Path) -> None:
+    from qa.passages import SplitSettings
+
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder(), settings=SplitSettings(title_in_embedding=True, max_tokens=64))
+    report = build_index(corpus_copy, index, encoder=FakeEncoder())  # no settings: keep the index's own
+    assert report.full_rebuild_reason is None and report.passages_embedded == 0
+    changed = build_index(corpus_copy, index, encoder=FakeEncoder(), settings=SplitSettings())
+    assert "split settings changed" in (changed.full_rebuild_reason or "")

@@ -150,7 +150,8 @@ def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
 
 
 def test_added_articles_are_answered_without_a_restart(real_index: Path, real_encoder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """`qa add` an HTML page and a text file, rebuild, and the running chat answers from them."""
+    """`qa add` + `qa index` an HTML page, upload a text file in the admin panel: the running chat
+    answers from both, with citations, without a restart."""
     import shutil
 
     from gradio_client import Client, handle_file
@@ -179,10 +180,15 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
         client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
         before, _ = client.predict("How much did zinc production in Rajasthan rise?", "hybrid", api_name="/ask")
         assert "40 percent" not in before
-        status = client.predict([handle_file(str(page)), handle_file(str(note))], api_name="/add_articles")
-        assert "Added 2 article(s)" in status, status
+        paths = ["--corpus", settings.corpus_dir, "--index", settings.index_dir]
+        added = _qa("add", str(page), *paths[:2], cwd=tmp_path)
+        assert added.returncode == 0 and "zinc-output-soars-in-rajasthan.md" in added.stdout, added.stderr
+        indexed = _qa("index", "--quiet", *paths, cwd=tmp_path)
+        assert indexed.returncode == 0 and "1 added" in indexed.stdout, indexed.stderr
         reply, sources = client.predict("How much did zinc production in Rajasthan rise?", "hybrid", api_name="/ask")
-        assert "40 percent" in reply and "Zinc output soars" in reply
+        assert "40 percent" in reply and "Zinc output soars" in reply and "<mark>" in sources
+        status = client.predict([handle_file(str(note))], api_name="/add_articles")
+        assert "Added 1 article(s)" in status, status
         reply, _ = client.predict("How long was the Chennai harbour closed?", "hybrid", api_name="/ask")
         assert "two days" in reply and "harbour" in reply
     finally:
