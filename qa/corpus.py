@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from qa.cleaning import clean
 from qa.types import Article, Block
@@ -100,11 +101,25 @@ def parse_article(text: str, *, article_id: str, source: str, digest: str) -> Ar
 
 @dataclass(frozen=True)
 class CorpusFile:
-    """A readable article file, decoded but not yet cleaned."""
+    """A readable article file, decoded but not yet cleaned.
+
+    ``text`` is empty when the file was recognised as unchanged by its stamp and not read.
+    """
 
     article_id: str
     source: str
     text: str
+    content_hash: str
+    size: int = 0
+    mtime_ns: int = 0
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What a file looked like when it was last read: size, modification time, content hash."""
+
+    size: int
+    mtime_ns: int
     content_hash: str
 
 
@@ -119,7 +134,8 @@ def _read_file(path: Path, root: Path) -> CorpusFile | Problem:
         return Problem(shown, f"cannot be read ({error.strerror or error})")
     if not resolved.is_relative_to(root):
         return Problem(shown, "resolves outside the corpus folder: not read")
-    size = resolved.stat().st_size
+    status = resolved.stat()
+    size = status.st_size
     if size > MAX_ARTICLE_BYTES:
         return Problem(shown, f"too large ({size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}): split it into articles")
     try:
@@ -134,7 +150,7 @@ def _read_file(path: Path, root: Path) -> CorpusFile | Problem:
         return Problem(shown, f"not valid UTF-8 (byte {error.start}): re-save the file as UTF-8")
     if not text.strip():
         return Problem(shown, "empty file: add the article's text or remove the file")
-    return CorpusFile(article_id_for(relative), shown, text, content_hash(data))
+    return CorpusFile(article_id_for(relative), shown, text, content_hash(data), size, status.st_mtime_ns)
 
 
 def parse_file(file: CorpusFile) -> Article | Problem:
@@ -157,16 +173,36 @@ def iter_candidate_files(root: Path) -> list[Path]:
     return found
 
 
-def list_corpus(folder: str | Path) -> tuple[list[CorpusFile], list[Problem]]:
-    """Every readable, distinct article file under ``folder``, and every file skipped."""
+def _unchanged(path: Path, root: Path, stamp: FileStamp | None, trusted_before_ns: int) -> CorpusFile | None:
+    """The file as last read, when its size and time say it is unchanged (git's rule: a time
+    too close to the last read is not trusted)."""
+    if stamp is None or path.is_symlink():
+        return None
+    status = path.stat()
+    if status.st_size != stamp.size or status.st_mtime_ns != stamp.mtime_ns or status.st_mtime_ns >= trusted_before_ns:
+        return None
+    relative = path.relative_to(root)
+    return CorpusFile(article_id_for(relative), relative.as_posix(), "", stamp.content_hash, stamp.size, stamp.mtime_ns)
+
+
+def list_corpus(
+    folder: str | Path, stamps: Mapping[str, FileStamp] | None = None, *, trusted_before_ns: int = 0
+) -> tuple[list[CorpusFile], list[Problem]]:
+    """Every readable, distinct article file under ``folder``, and every file skipped.
+
+    A file whose ``stamps`` entry (by source path) still matches its size and modification
+    time, and which was last changed before ``trusted_before_ns``, is not read again.
+    """
     root = Path(folder).resolve()
     if not root.is_dir():
         return [], [Problem(str(folder), "corpus folder does not exist: create it and add .txt or .md articles")]
     files: list[CorpusFile] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    stamps = stamps or {}
     for path in iter_candidate_files(root):
-        result = _read_file(path, root)
+        known = stamps.get(path.relative_to(root).as_posix())
+        result = _unchanged(path, root, known, trusted_before_ns) or _read_file(path, root)
         if isinstance(result, Problem):
             problems.append(result)
         elif result.content_hash in seen:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.ann import IndexKind, build_vector_index, choose_kind
-from qa.corpus import CorpusFile, Problem, list_corpus, parse_file
+from qa.corpus import CorpusFile, FileStamp, Problem, list_corpus, parse_file
 from qa.encoder import SentenceTransformerEncoder, TextEncoder
 from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError, QAError
 from qa.lexical import LexicalIndex
@@ -34,6 +34,7 @@ from qa.store import (
 from qa.types import Article, Passage
 
 PROGRESS_THRESHOLD = 64
+STAMP_SAFETY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class _Part:
     passages: list[Passage]
     vectors: np.ndarray | None = None
     sentence_vectors: np.ndarray | None = None
+    previous_first: int | None = None
+    size: int = 0
+    mtime_ns: int = 0
 
 
 def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord], file: CorpusFile) -> _Part | None:
@@ -128,6 +132,9 @@ def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord],
         passages,
         np.asarray(snapshot.vectors[first:last], dtype=np.float32),
         np.asarray(snapshot.sentence_vectors[sentence_rows], dtype=np.float32),
+        first,
+        file.size,
+        file.mtime_ns,
     )
 
 
@@ -190,10 +197,12 @@ def build_index(
     index_dir = Path(index_dir)
     encoder = encoder or SentenceTransformerEncoder()
     settings = settings or _settings_in_use(index_dir)
-    files, problems = list_corpus(corpus_dir)
     with writer_lock(index_dir):
         snapshot, reason = _previous(index_dir, encoder, settings, full)
         records_before = snapshot.manifest.articles if snapshot else ()
+        stamps = {r.source: FileStamp(r.size, r.mtime_ns, r.content_hash) for r in records_before if r.size}
+        trusted = int((snapshot.manifest.created - STAMP_SAFETY_SECONDS) * 1e9) if snapshot else 0
+        files, problems = list_corpus(corpus_dir, stamps, trusted_before_ns=trusted)
         known = {r.article_id: r.content_hash for r in records_before}
         by_hash = {r.content_hash: r for r in records_before}
         added, changed, unchanged = [], [], []
@@ -209,7 +218,8 @@ def build_index(
                 problems.append(article)
                 continue
             (changed if article.article_id in known else added).append(article.article_id)
-            parts.append(_Part(article, split_article(article, encoder.token_offsets, settings, encoder.max_tokens)))
+            passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
+            parts.append(_Part(article, passages, size=file.size, mtime_ns=file.mtime_ns))
         if not any(part.passages for part in parts):
             details = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no .txt or .md files"
             raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
@@ -249,12 +259,18 @@ def build_index(
                     url=article.url,
                     date=article.date,
                     publisher=article.publisher,
+                    size=part.size,
+                    mtime_ns=part.mtime_ns,
                 )
             )
             all_passages.extend(part.passages)
         vectors = _stack([part.vectors for part in parts], dimension)
         sentence_vectors = _stack([part.sentence_vectors for part in parts], dimension)
-        lexical = LexicalIndex.build([embedding_text(p.article.title, x.text, settings) for p in parts for x in p.passages])
+        lexical = LexicalIndex.build(
+            [embedding_text(p.article.title, x.text, settings) if p.previous_first is None else None for p in parts for x in p.passages],
+            previous=snapshot.lexical if snapshot is not None else None,
+            reuse=[None if p.previous_first is None else p.previous_first + i for p in parts for i in range(len(p.passages))],
+        )
         kind = choose_kind(len(all_passages), vector_index_kind)
         manifest = Manifest(
             format_version=FORMAT_VERSION,

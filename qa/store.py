@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -65,6 +65,8 @@ class ArticleRecord:
     url: str | None = None
     date: str | None = None
     publisher: str | None = None
+    size: int = 0
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,10 @@ class Manifest:
     created: float
 
     def to_json(self) -> str:
-        """The manifest as pretty JSON."""
-        data = asdict(self)
-        return json.dumps(data, indent=1, ensure_ascii=False)
+        """The manifest as JSON, one article per line."""
+        head = {k: v for k, v in vars(self).items() if k != "articles"}
+        articles = ",\n".join(json.dumps(vars(record), ensure_ascii=False) for record in self.articles)
+        return json.dumps(head, ensure_ascii=False)[:-1] + ', "articles": [\n' + articles + "\n]}\n"
 
     @classmethod
     def from_json(cls, text: str) -> "Manifest":
@@ -212,7 +215,7 @@ def write_generation(
         lexical.save(staging / LEXICAL)
         files = _data_files(staging)
         checksums = {p.relative_to(staging).as_posix(): _sha256(p) for p in files}
-        final_manifest = Manifest(**{**asdict(manifest), "articles": manifest.articles, "checksums": checksums})
+        final_manifest = replace(manifest, checksums=checksums)
         (staging / MANIFEST).write_text(final_manifest.to_json(), encoding="utf-8")
         for path in [*files, staging / MANIFEST]:
             with path.open("rb") as handle:

@@ -187,3 +187,35 @@ def test_an_update_keeps_the_split_settings_the_index_was_built_with(corpus_copy
     assert report.full_rebuild_reason is None and report.passages_embedded == 0
     changed = build_index(corpus_copy, index, encoder=FakeEncoder(), settings=SplitSettings())
     assert "split settings changed" in (changed.full_rebuild_reason or "")
+
+
+def test_incremental_bm25_scores_equal_a_fresh_build(corpus_copy: Path, tmp_path: Path) -> None:
+    from qa.lexical import LexicalIndex
+    from qa.passages import SplitSettings, embedding_text
+
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    (corpus_copy / "new.txt").write_text("Zinc report\nZinc exports from Rajasthan rose in March.\n", encoding="utf-8")
+    sorted(corpus_copy.glob("002_*"))[0].unlink()
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    snapshot = load_snapshot(index)
+    titles = {r.article_id: r.title for r in snapshot.manifest.articles}
+    fresh = LexicalIndex.build([embedding_text(titles[p.article_id], p.text, SplitSettings()) for p in snapshot.passages])
+    for query in ["zinc exports Rajasthan", "Doval Shoigu Moscow", "oil tariffs India", "Kudankulam nuclear"]:
+        assert np.allclose(snapshot.lexical.scores(query), fresh.scores(query), atol=1e-5), query
+
+
+def test_unchanged_files_are_not_read_again_but_edits_are_seen(corpus_copy: Path, tmp_path: Path) -> None:
+    import os
+
+    index = tmp_path / "embeddings"
+    article = sorted(corpus_copy.glob("003_*"))[0]
+    old = article.stat()
+    os.utime(article, ns=(old.st_atime_ns, old.st_mtime_ns - 10_000_000_000))  # well before the build
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    record = next(r for r in load_snapshot(index).manifest.articles if r.source == article.name)
+    assert record.size == article.stat().st_size and record.mtime_ns == article.stat().st_mtime_ns
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("Reuters", "REUTERS"), encoding="utf-8")  # same size, new content and time
+    report = build_index(corpus_copy, index, encoder=FakeEncoder())
+    assert report.changed == (article.stem,)
