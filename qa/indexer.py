@@ -130,8 +130,8 @@ def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord],
     return _Part(
         article,
         passages,
-        np.asarray(snapshot.vectors[first:last], dtype=np.float32),
-        np.asarray(snapshot.sentence_vectors[sentence_rows], dtype=np.float32),
+        snapshot.vectors[first:last],  # memory-mapped slices: copied once, when stacked
+        snapshot.sentence_vectors[sentence_rows],
         first,
         file.size,
         file.mtime_ns,
@@ -168,9 +168,14 @@ def _embed(parts: list[_Part], encoder: TextEncoder, settings: SplitSettings, pr
     return len(inputs)
 
 
-def _stack(blocks: list[np.ndarray | None], dimension: int) -> np.ndarray:
+def _stack(blocks: list[np.ndarray | None], dimension: int, dtype: type = np.float32) -> np.ndarray:
+    """One array of all rows, in the stored dtype (one copy, no float32 round trip)."""
     arrays = [b for b in blocks if b is not None and len(b)]
-    return np.vstack(arrays).astype(np.float32) if arrays else np.zeros((0, dimension), np.float32)
+    if not arrays:
+        return np.zeros((0, dimension), dtype)
+    out = np.empty((sum(len(a) for a in arrays), dimension), dtype)
+    np.concatenate(arrays, axis=0, out=out, casting="same_kind")
+    return out
 
 
 def _same_order(snapshot: IndexSnapshot, parts: list[_Part]) -> bool:
@@ -265,7 +270,7 @@ def build_index(
             )
             all_passages.extend(part.passages)
         vectors = _stack([part.vectors for part in parts], dimension)
-        sentence_vectors = _stack([part.sentence_vectors for part in parts], dimension)
+        sentence_vectors = _stack([part.sentence_vectors for part in parts], dimension, np.float16)
         lexical = LexicalIndex.build(
             [embedding_text(p.article.title, x.text, settings) if p.previous_first is None else None for p in parts for x in p.passages],
             previous=snapshot.lexical if snapshot is not None else None,
