@@ -39,7 +39,11 @@ _CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"(?i)\bhow (?:many|much|long|far|big|large)\b|\bwhat(?: is| was| are| were)?(?: the)? "
             r"(?:share|percentage|proportion|number|amount|volume|value|size|figure|total|cost|price)\b"
         ),
-        re.compile(r"\d|(?i:\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b)"),
+        # a quantity: a number that is not a bare year, a currency sign, a percentage, a number word
+        re.compile(
+            r"(?<![\w.])(?!(?:1[89]|20)\d\d\b)\d|[$€£₹%]|(?i:\b(per ?cent|one|two|three|four|five|six|seven|eight|nine"
+            r"|ten|dozen|hundred|thousand|million|billion)\b)"
+        ),
     ),
     (
         re.compile(r"(?i)^\s*when\b|\bwhat (?:year|date|day|month)\b"),
