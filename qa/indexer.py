@@ -184,6 +184,112 @@ def _same_order(snapshot: IndexSnapshot, parts: list[_Part]) -> bool:
     return indexed == [(p.article.article_id, p.article.content_hash) for p in parts if p.passages]
 
 
+@dataclass
+class _Plan:
+    """What an update will do: every article's part, and how each one changed."""
+
+    parts: list[_Part]
+    problems: list[Problem]
+    added: list[str]
+    changed: list[str]
+    unchanged: list[str]
+    removed: tuple[str, ...]
+
+
+def _plan(
+    corpus_dir: str | Path, snapshot: IndexSnapshot | None, encoder: TextEncoder, settings: SplitSettings
+) -> _Plan:
+    """Read the corpus and split what is new or changed; reuse everything else."""
+    records_before = snapshot.manifest.articles if snapshot else ()
+    stamps = {r.source: FileStamp(r.size, r.mtime_ns, r.content_hash) for r in records_before if r.size}
+    trusted = int((snapshot.manifest.created - STAMP_SAFETY_SECONDS) * 1e9) if snapshot else 0
+    files, problems = list_corpus(corpus_dir, stamps, trusted_before_ns=trusted)
+    known = {r.article_id for r in records_before}
+    by_hash = {r.content_hash: r for r in records_before}
+    plan = _Plan([], problems, [], [], [], ())
+    for file in files:
+        reused = _reusable(snapshot, by_hash, file)
+        if reused is not None:
+            plan.unchanged.append(file.article_id)
+            plan.parts.append(reused)
+            continue
+        article = parse_file(file)
+        if isinstance(article, Problem):
+            plan.problems.append(article)
+            continue
+        (plan.changed if article.article_id in known else plan.added).append(article.article_id)
+        passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
+        plan.parts.append(_Part(article, passages, size=file.size, mtime_ns=file.mtime_ns))
+    if not any(part.passages for part in plan.parts):
+        details = "; ".join(f"{p.path}: {p.reason}" for p in plan.problems) or "no .txt or .md files"
+        raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
+    current = {part.article.article_id for part in plan.parts}
+    plan.removed = tuple(sorted(a for a in known if a not in current))
+    return plan
+
+
+def _record(part: _Part, first_passage: int) -> ArticleRecord:
+    article = part.article
+    return ArticleRecord(
+        article_id=article.article_id,
+        title=article.title,
+        source=article.source,
+        content_hash=article.content_hash,
+        first_passage=first_passage,
+        passage_count=len(part.passages),
+        url=article.url,
+        date=article.date,
+        publisher=article.publisher,
+        size=part.size,
+        mtime_ns=part.mtime_ns,
+    )
+
+
+def _write(
+    index_dir: Path,
+    parts: list[_Part],
+    snapshot: IndexSnapshot | None,
+    encoder: TextEncoder,
+    settings: SplitSettings,
+    dimension: int,
+    vector_index_kind: IndexKind,
+) -> str:
+    """Assemble the new generation from the parts and swap it in; return its name."""
+    parts = [part for part in parts if part.passages]
+    records: list[ArticleRecord] = []
+    passages: list[Passage] = []
+    for part in parts:
+        records.append(_record(part, len(passages)))
+        passages.extend(part.passages)
+    vectors = _stack([part.vectors for part in parts], dimension)
+    lexical = LexicalIndex.build(
+        [embedding_text(p.article.title, x.text, settings) if p.previous_first is None else None for p in parts for x in p.passages],
+        previous=snapshot.lexical if snapshot is not None else None,
+        reuse=[None if p.previous_first is None else p.previous_first + i for p in parts for i in range(len(p.passages))],
+    )
+    kind = choose_kind(len(passages), vector_index_kind)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=encoder.name,
+        dimension=dimension,
+        split=settings.as_dict(),
+        vector_index=kind,
+        passage_count=len(passages),
+        articles=tuple(records),
+        checksums={},
+        created=time.time(),
+    )
+    return write_generation(
+        index_dir,
+        manifest=manifest,
+        passages=passages,
+        vectors=vectors,
+        sentence_vectors=_stack([part.sentence_vectors for part in parts], dimension, np.float16),
+        vector_index=build_vector_index(vectors, kind),
+        lexical=lexical,
+    )
+
+
 def build_index(
     corpus_dir: str | Path = "corpus",
     index_dir: str | Path = "embeddings",
@@ -202,111 +308,29 @@ def build_index(
     index_dir = Path(index_dir)
     encoder = encoder or SentenceTransformerEncoder()
     settings = settings or _settings_in_use(index_dir)
+    embedded, embed_seconds = 0, 0.0
     with writer_lock(index_dir):
         snapshot, reason = _previous(index_dir, encoder, settings, full)
-        records_before = snapshot.manifest.articles if snapshot else ()
-        stamps = {r.source: FileStamp(r.size, r.mtime_ns, r.content_hash) for r in records_before if r.size}
-        trusted = int((snapshot.manifest.created - STAMP_SAFETY_SECONDS) * 1e9) if snapshot else 0
-        files, problems = list_corpus(corpus_dir, stamps, trusted_before_ns=trusted)
-        known = {r.article_id: r.content_hash for r in records_before}
-        by_hash = {r.content_hash: r for r in records_before}
-        added, changed, unchanged = [], [], []
-        parts: list[_Part] = []
-        for file in files:
-            reused = _reusable(snapshot, by_hash, file)
-            if reused is not None:
-                unchanged.append(file.article_id)
-                parts.append(reused)
-                continue
-            article = parse_file(file)
-            if isinstance(article, Problem):
-                problems.append(article)
-                continue
-            (changed if article.article_id in known else added).append(article.article_id)
-            passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
-            parts.append(_Part(article, passages, size=file.size, mtime_ns=file.mtime_ns))
-        if not any(part.passages for part in parts):
-            details = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no .txt or .md files"
-            raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
-        current_ids = {part.article.article_id for part in parts}
-        removed = tuple(sorted(a for a in known if a not in current_ids))
-        if snapshot is not None and not added and not changed and not removed and _same_order(snapshot, parts):
-            return IndexReport(
-                index_dir=str(index_dir),
-                generation=snapshot.generation,
-                added=(),
-                changed=(),
-                removed=(),
-                unchanged=tuple(unchanged),
-                passages_embedded=0,
-                passages_total=snapshot.manifest.passage_count,
-                problems=tuple(problems),
-                full_rebuild_reason=None,
-                seconds=time.perf_counter() - started,
-            )
-        embed_started = time.perf_counter()
-        embedded = _embed(parts, encoder, settings, progress)
-        embed_seconds = time.perf_counter() - embed_started
-        parts = [part for part in parts if part.passages]
-        dimension = encoder.dimension if embedded else snapshot.manifest.dimension  # type: ignore[union-attr]
-        records: list[ArticleRecord] = []
-        all_passages: list[Passage] = []
-        for part in parts:
-            article = part.article
-            records.append(
-                ArticleRecord(
-                    article_id=article.article_id,
-                    title=article.title,
-                    source=article.source,
-                    content_hash=article.content_hash,
-                    first_passage=len(all_passages),
-                    passage_count=len(part.passages),
-                    url=article.url,
-                    date=article.date,
-                    publisher=article.publisher,
-                    size=part.size,
-                    mtime_ns=part.mtime_ns,
-                )
-            )
-            all_passages.extend(part.passages)
-        vectors = _stack([part.vectors for part in parts], dimension)
-        sentence_vectors = _stack([part.sentence_vectors for part in parts], dimension, np.float16)
-        lexical = LexicalIndex.build(
-            [embedding_text(p.article.title, x.text, settings) if p.previous_first is None else None for p in parts for x in p.passages],
-            previous=snapshot.lexical if snapshot is not None else None,
-            reuse=[None if p.previous_first is None else p.previous_first + i for p in parts for i in range(len(p.passages))],
-        )
-        kind = choose_kind(len(all_passages), vector_index_kind)
-        manifest = Manifest(
-            format_version=FORMAT_VERSION,
-            model=encoder.name,
-            dimension=dimension,
-            split=settings.as_dict(),
-            vector_index=kind,
-            passage_count=len(all_passages),
-            articles=tuple(records),
-            checksums={},
-            created=time.time(),
-        )
-        generation = write_generation(
-            index_dir,
-            manifest=manifest,
-            passages=all_passages,
-            vectors=vectors,
-            sentence_vectors=sentence_vectors,
-            vector_index=build_vector_index(vectors, kind),
-            lexical=lexical,
-        )
+        plan = _plan(corpus_dir, snapshot, encoder, settings)
+        nothing_changed = not (plan.added or plan.changed or plan.removed)
+        if snapshot is not None and nothing_changed and _same_order(snapshot, plan.parts):
+            generation = snapshot.generation
+        else:
+            embed_started = time.perf_counter()
+            embedded = _embed(plan.parts, encoder, settings, progress)
+            embed_seconds = time.perf_counter() - embed_started
+            dimension = encoder.dimension if embedded else snapshot.manifest.dimension  # type: ignore[union-attr]
+            generation = _write(index_dir, plan.parts, snapshot, encoder, settings, dimension, vector_index_kind)
     return IndexReport(
         index_dir=str(index_dir),
         generation=generation,
-        added=tuple(added),
-        changed=tuple(changed),
-        removed=removed,
-        unchanged=tuple(unchanged),
+        added=tuple(plan.added),
+        changed=tuple(plan.changed),
+        removed=plan.removed,
+        unchanged=tuple(plan.unchanged),
         passages_embedded=embedded,
-        passages_total=len(all_passages),
-        problems=tuple(problems),
+        passages_total=sum(len(part.passages) for part in plan.parts),
+        problems=tuple(plan.problems),
         full_rebuild_reason=reason,
         seconds=time.perf_counter() - started,
         embed_seconds=embed_seconds,

@@ -149,12 +149,8 @@ class Retriever:
         if bm25_all is not None:
             top = _top(bm25_all, pool)
             rankings.append(top[bm25_all[top] > 0])
-        if mode == "hybrid":
-            ordered = [item for item, _ in reciprocal_rank_fusion(rankings)]
-            fused = dict(reciprocal_rank_fusion(rankings))
-        else:
-            ordered = [int(i) for i in rankings[0]]
-            fused = {}
+        fused = dict(reciprocal_rank_fusion(rankings)) if mode == "hybrid" else {}
+        ordered = list(fused) if mode == "hybrid" else [int(i) for i in rankings[0]]
         if not ordered:
             return []
         ids = np.asarray(ordered, dtype=np.int64)
@@ -166,7 +162,7 @@ class Retriever:
         row_of = {int(item): row for row, item in enumerate(ids)}
         for item, duplicates in group_duplicates(ids, texts, candidate_vectors, limit=k):
             row = row_of[int(item)]
-            score = fused.get(int(item)) if mode == "hybrid" else float(dense[row] if mode == "dense" else bm25[row])
+            score = fused[int(item)] if mode == "hybrid" else float(dense[row] if mode == "dense" else bm25[row])
             citation = snapshot.citation(int(item))
             also = tuple(
                 dict.fromkeys(
@@ -176,7 +172,7 @@ class Retriever:
             hits.append(
                 Hit(
                     text=texts[row],
-                    score=float(score),  # type: ignore[arg-type]
+                    score=float(score),
                     citation=citation,
                     dense_score=float(dense[row]),
                     bm25_score=float(bm25[row]),

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from qa.retriever import Retriever
 
-from conftest import DEV_QUESTIONS, ROOT
+from conftest import DEV_QUESTIONS
 
 pytestmark = pytest.mark.slow
 
