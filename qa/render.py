@@ -26,6 +26,7 @@ def escape_markdown(text: str) -> str:
 
 DIFFERS = "Another article gives a different figure:"
 _MD_MARKER = "\\[{}\\]"
+_BLANK_LINES = re.compile(r"[^\S\n]*\n(?:[^\S\n]*\n)+[^\S\n]*")
 
 
 def cited_hits(answer: Answer) -> list[int]:
@@ -94,7 +95,7 @@ def _highlighted(hit: Hit, answer: Answer, hit_number: int) -> str:
         pieces.append(f"<mark>{html.escape(hit.text[begin:end])}</mark>")
         cursor = end
     pieces.append(html.escape(hit.text[cursor:]))
-    return "".join(pieces).replace("\n", "<br>")
+    return _BLANK_LINES.sub("\n\n", "".join(pieces)).replace("\n", "<br>")
 
 
 def sources_html(answer: Answer) -> str:
