@@ -11,7 +11,7 @@ from qa.errors import QAError
 from qa.indexer import IndexReport, build_index
 from qa.passages import SplitSettings
 from qa.retriever import Retriever
-from qa.types import Answer, AnswerSentence, Article, Citation, Hit, Passage
+from qa.types import Answer, AnswerSentence, Article, Citation, Evidence, Hit, Passage
 
 __all__ = [
     "Answer",
@@ -19,6 +19,7 @@ __all__ = [
     "AnswerSettings",
     "Article",
     "Citation",
+    "Evidence",
     "Hit",
     "IndexReport",
     "Passage",
