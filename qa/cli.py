@@ -2,7 +2,7 @@
 
 Exit codes: 0 success (for ``ask``: an answer was found), 1 ``ask`` found no answer in the
 articles, 2 bad usage or question, 3 the index is missing, damaged or incompatible,
-4 the corpus or model is unusable, 5 another ``qa index`` holds the lock.
+4 the corpus or model is unusable. Two ``qa index`` runs at once queue behind a lock.
 """
 
 from __future__ import annotations

@@ -33,12 +33,6 @@ class ModelError(QAError):
     exit_code = 4
 
 
-class IndexBusyError(QAError):
-    """Another ``qa index`` run holds the index lock."""
-
-    exit_code = 5
-
-
 class QuestionError(QAError):
     """The question cannot be searched as given (empty, or far too long)."""
 

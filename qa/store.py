@@ -32,7 +32,7 @@ from typing import Iterator
 import numpy as np
 
 from qa.ann import read_vector_index, write_vector_index
-from qa.errors import IndexBusyError, IndexCorruptError, IndexIncompatibleError, IndexMissingError
+from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from qa.lexical import LexicalIndex
 from qa.types import Citation, Passage, Span
 
@@ -307,15 +307,11 @@ def load_snapshot(index_dir: Path | str, *, verify: bool = True) -> IndexSnapsho
 
 
 @contextlib.contextmanager
-def writer_lock(index_dir: Path, *, wait: bool = True) -> Iterator[None]:
+def writer_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index's writer lock; concurrent ``qa index`` runs queue up behind it."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / ".lock").open("a") as handle:
-        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
-        try:
-            fcntl.flock(handle.fileno(), flags)
-        except BlockingIOError as error:
-            raise IndexBusyError(f"another `qa index` is updating {index_dir}: wait for it to finish") from error
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:
