@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import report  # noqa: E402
 
 from qa.corpus import scan_corpus  # noqa: E402
 from qa.encoder import SentenceTransformerEncoder  # noqa: E402
@@ -96,10 +97,7 @@ def main() -> int:
         "floor_passages": floor_passages,
         "add_over_floor": round(added.seconds / floor, 2),
     }
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    report(result, args.json)
     return 0
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port, wait_until_up  # noqa: E402
+
 QUESTIONS = [
     json.loads(line)["question"]
     for name in ("tests/data/dev-questions.jsonl", "eval/calibration-questions.jsonl")
@@ -35,30 +38,11 @@ QUESTIONS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _wait_until_up(url: str, timeout: float) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"server at {url} did not start in {timeout:.0f}s")
 
 
 def main() -> int:
@@ -72,13 +56,13 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="qa-load-") as work:
         shutil.copytree(ROOT / "corpus", Path(work) / "corpus")
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         command = [sys.executable, "-m", "qa.cli", "serve", "--corpus", f"{work}/corpus", "--index", f"{work}/embeddings", "--port", str(port)]
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/"
         try:
-            _wait_until_up(url, 300)
+            wait_until_up(url, 300)
             Client(url, verbose=False).predict(QUESTIONS[0], "hybrid", api_name="/ask")  # warm up
             rss_start = _rss_mb(server.pid)
             latencies: list[float] = []

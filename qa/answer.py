@@ -173,7 +173,7 @@ def extract_answer(
     scores = meaning + settings.word_weight * words + settings.cue_weight * cues
     order = [int(i) for i in np.argsort(-scores, kind="stable")]
     best = order[0]
-    passages = {u.hit_number: snapshot.passages[hits[u.hit_number - 1].passage_index].text for u in units}
+    passages = {u.hit_number: hits[u.hit_number - 1].text for u in units}
     evidence = Evidence(
         sentence_meaning=float(meaning[best]),
         sentence_words=float(words[best]),

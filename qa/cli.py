@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--model", default=os.environ.get("QA_MODEL"), help="sentence-transformers model name or path (env QA_MODEL)")
     index.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.add_argument(
+        "--vector-index",
+        choices=("auto", "flat", "ivf", "hnsw"),
+        default=None,
+        help="FAISS index kind (default: as before, else auto = exact up to 50k passages, IVF above)",
+    )
     _add_split_options(index)
 
     add = commands.add_parser("add", help="import articles (.txt, .md, .html, .jsonl) into the corpus")
@@ -150,6 +156,7 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 
 def _run_index(args: argparse.Namespace) -> int:
+    from qa.ann import VectorIndexSettings
     from qa.encoder import SentenceTransformerEncoder
     from qa.indexer import build_index
 
@@ -159,6 +166,7 @@ def _run_index(args: argparse.Namespace) -> int:
         encoder=SentenceTransformerEncoder(args.model),
         settings=_split_settings(args),
         full=args.full,
+        vector_settings=VectorIndexSettings(kind=args.vector_index) if args.vector_index else None,
         progress=not args.quiet and sys.stderr.isatty(),
     )
     for problem in report.problems:

@@ -8,7 +8,9 @@ skipped; one bad file never stops the others from loading.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -135,6 +137,8 @@ def _read_file(path: Path, root: Path) -> CorpusFile | Problem:
     if not resolved.is_relative_to(root):
         return Problem(shown, "resolves outside the corpus folder: not read")
     status = resolved.stat()
+    if not stat.S_ISREG(status.st_mode):
+        return Problem(shown, "not a regular file: skipped")
     size = status.st_size
     if size > MAX_ARTICLE_BYTES:
         return Problem(shown, f"too large ({size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}): split it into articles")
@@ -161,16 +165,17 @@ def parse_file(file: CorpusFile) -> Article | Problem:
     return article
 
 
-def iter_candidate_files(root: Path) -> list[Path]:
-    """Article files under ``root`` in a stable order, hidden files and folders left out."""
+def iter_candidate_files(root: Path) -> tuple[list[Path], list[Path]]:
+    """Article files under ``root`` in a stable order, and the hidden ones left out (hidden
+    folders are not entered)."""
     found: list[Path] = []
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(part.startswith(".") for part in parts):
-            continue
-        if path.suffix.lower() in ARTICLE_SUFFIXES and (path.is_file() or path.is_symlink()):
-            found.append(path)
-    return found
+    hidden: list[Path] = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for name in names:
+            if os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES:
+                (hidden if name.startswith(".") else found).append(Path(folder, name))
+    return sorted(found), sorted(hidden)
 
 
 def _unchanged(path: Path, root: Path, stamp: FileStamp | None, trusted_before_ns: int) -> CorpusFile | None:
@@ -200,7 +205,8 @@ def list_corpus(
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     stamps = stamps or {}
-    for path in iter_candidate_files(root):
+    candidates, hidden = iter_candidate_files(root)
+    for path in candidates:
         known = stamps.get(path.relative_to(root).as_posix())
         result = _unchanged(path, root, known, trusted_before_ns) or _read_file(path, root)
         if isinstance(result, Problem):
@@ -210,9 +216,8 @@ def list_corpus(
         else:
             seen[result.content_hash] = result.source
             files.append(result)
-    for path in sorted(root.rglob(".*")):
-        if path.suffix.lower() in ARTICLE_SUFFIXES:
-            problems.append(Problem(path.relative_to(root).as_posix(), "hidden file: skipped (rename it without the leading dot)"))
+    for path in hidden:
+        problems.append(Problem(path.relative_to(root).as_posix(), "hidden file: skipped (rename it without the leading dot)"))
     return files, problems
 
 

@@ -187,24 +187,28 @@ class SentenceTransformerEncoder:
         from tqdm.auto import tqdm
 
         model = self.model
-        passage_rows: list[np.ndarray] = []
-        span_rows: list[np.ndarray] = []
+        # Longest first over the whole input, as SentenceTransformer.encode does within one
+        # call: batches of similar length waste no work on padding.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        passage_rows: list[np.ndarray] = [np.empty(0, np.float32)] * len(texts)
+        span_rows: list[np.ndarray] = [np.empty((0, dimension), np.float32)] * len(texts)
         chunk = max(self.batch_size * 4, 64)
         bar = tqdm(total=len(texts), unit="passage", desc="Embedding", disable=not progress)
         for first in range(0, len(texts), chunk):
-            batch = list(texts[first : first + chunk])
+            rows = order[first : first + chunk]
+            batch = [texts[i] for i in rows]
             with self._lock:
                 outputs = model.encode(batch, batch_size=self.batch_size, output_value=None, convert_to_numpy=False)
                 offsets = model.tokenizer(
                     batch, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
                 )["offset_mapping"]
-            for number, output in enumerate(outputs):
+            for number, (row, output) in enumerate(zip(rows, outputs)):
                 mask = output["attention_mask"].bool()
                 tokens = output["token_embeddings"][mask].float().cpu().numpy()
                 passage = output["sentence_embedding"].float().cpu().numpy()
                 passage = passage / max(float(np.linalg.norm(passage)), 1e-12)
-                passage_rows.append(passage.astype(np.float32))
-                span_rows.append(pool_spans(tokens, offsets[number], spans[first + number], passage))
+                passage_rows[row] = passage.astype(np.float32)
+                span_rows[row] = pool_spans(tokens, offsets[number], spans[row], passage)
             bar.update(len(batch))
         bar.close()
         sentence_vectors = np.vstack(span_rows) if span_rows else np.zeros((0, dimension), np.float32)

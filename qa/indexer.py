@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.ann import IndexKind, build_vector_index, choose_kind
+from qa.ann import INDEX_KINDS, VectorIndexSettings, build_vector_index
 from qa.corpus import CorpusFile, FileStamp, Problem, list_corpus, parse_file
 from qa.encoder import SentenceTransformerEncoder, TextEncoder
 from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError, QAError
-from qa.lexical import LexicalIndex
+from qa.lexical import LexicalIndex, Segment
+from qa.passage_table import PassageTable
 from qa.passages import SplitSettings, embedding_text, split_article
 from qa.store import (
     FORMAT_VERSION,
@@ -85,26 +86,39 @@ def _previous(index_dir: Path, encoder: TextEncoder, settings: SplitSettings, fu
     return snapshot, None
 
 
-def _settings_in_use(index_dir: Path) -> SplitSettings:
-    """The split settings of the existing index (so a plain update keeps them), else defaults."""
+def _settings_in_use(index_dir: Path) -> tuple[SplitSettings, VectorIndexSettings]:
+    """The split and vector-index settings of the existing index (so a plain update keeps
+    them), else defaults."""
     try:
         _, manifest = read_manifest(index_dir)
-        return SplitSettings(**manifest.split)  # type: ignore[arg-type]
-    except (QAError, TypeError):
-        return SplitSettings()
+    except QAError:
+        return SplitSettings(), VectorIndexSettings()
+    try:
+        split = SplitSettings(**manifest.split)  # type: ignore[arg-type]
+    except TypeError:
+        split = SplitSettings()
+    kind = manifest.vector_index_requested
+    return split, VectorIndexSettings(kind=kind if kind in INDEX_KINDS else "auto")  # type: ignore[arg-type]
 
 
 @dataclass
 class _Part:
-    """One article's share of the new generation."""
+    """One article's share of the new generation: new passages to embed, or the previous
+    generation's rows (``previous``) reused as they are."""
 
     article: Article
-    passages: list[Passage]
+    table: PassageTable
+    passages: list[Passage] = field(default_factory=list)
     vectors: np.ndarray | None = None
     sentence_vectors: np.ndarray | None = None
-    previous_first: int | None = None
+    previous: range | None = None
     size: int = 0
     mtime_ns: int = 0
+
+    @property
+    def count(self) -> int:
+        """How many passages the article has."""
+        return len(self.table)
 
 
 def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord], file: CorpusFile) -> _Part | None:
@@ -125,16 +139,15 @@ def _reusable(snapshot: IndexSnapshot | None, by_hash: dict[str, ArticleRecord],
         publisher=record.publisher,
     )
     first, last = record.first_passage, record.first_passage + record.passage_count
-    passages = [Passage(file.article_id, p.start, p.end, p.text, p.sentences) for p in snapshot.passages[first:last]]
     sentence_rows = slice(int(snapshot.sentence_offsets[first]), int(snapshot.sentence_offsets[last]))
     return _Part(
         article,
-        passages,
-        snapshot.vectors[first:last],  # memory-mapped slices: copied once, when stacked
-        snapshot.sentence_vectors[sentence_rows],
-        first,
-        file.size,
-        file.mtime_ns,
+        snapshot.table.rows(first, last),  # memory-mapped views: copied once, when written
+        vectors=snapshot.vectors[first:last],
+        sentence_vectors=snapshot.sentence_vectors[sentence_rows],
+        previous=range(first, last),
+        size=file.size,
+        mtime_ns=file.mtime_ns,
     )
 
 
@@ -159,11 +172,10 @@ def _embed(parts: list[_Part], encoder: TextEncoder, settings: SplitSettings, pr
     )
     row = sentence_row = 0
     for part in pending:
-        count = len(part.passages)
-        sentences = sum(len(p.sentences) for p in part.passages)
-        part.vectors = vectors[row : row + count]
+        sentences = part.table.sentence_count
+        part.vectors = vectors[row : row + part.count]
         part.sentence_vectors = sentence_vectors[sentence_row : sentence_row + sentences]
-        row += count
+        row += part.count
         sentence_row += sentences
     return len(inputs)
 
@@ -181,7 +193,7 @@ def _stack(blocks: list[np.ndarray | None], dimension: int, dtype: type = np.flo
 def _same_order(snapshot: IndexSnapshot, parts: list[_Part]) -> bool:
     """Whether the new generation would list exactly the indexed articles, under the same ids."""
     indexed = [(r.article_id, r.content_hash) for r in snapshot.manifest.articles]
-    return indexed == [(p.article.article_id, p.article.content_hash) for p in parts if p.passages]
+    return indexed == [(p.article.article_id, p.article.content_hash) for p in parts if p.count]
 
 
 @dataclass
@@ -219,8 +231,8 @@ def _plan(
             continue
         (plan.changed if article.article_id in known else plan.added).append(article.article_id)
         passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
-        plan.parts.append(_Part(article, passages, size=file.size, mtime_ns=file.mtime_ns))
-    if not any(part.passages for part in plan.parts):
+        plan.parts.append(_Part(article, PassageTable.from_passages(passages), passages, size=file.size, mtime_ns=file.mtime_ns))
+    if not any(part.count for part in plan.parts):
         details = "; ".join(f"{p.path}: {p.reason}" for p in plan.problems) or "no .txt or .md files"
         raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
     current = {part.article.article_id for part in plan.parts}
@@ -236,13 +248,25 @@ def _record(part: _Part, first_passage: int) -> ArticleRecord:
         source=article.source,
         content_hash=article.content_hash,
         first_passage=first_passage,
-        passage_count=len(part.passages),
+        passage_count=part.count,
         url=article.url,
         date=article.date,
         publisher=article.publisher,
         size=part.size,
         mtime_ns=part.mtime_ns,
     )
+
+
+def _merge_ranges(segments: list[Segment]) -> list[Segment]:
+    """Adjacent reused ranges joined into one, so an update copies a few long runs of tokens."""
+    merged: list[Segment] = []
+    for segment in segments:
+        last = merged[-1] if merged else None
+        if isinstance(segment, range) and isinstance(last, range) and last.stop == segment.start:
+            merged[-1] = range(last.start, segment.stop)
+        else:
+            merged.append(segment)
+    return merged
 
 
 def _write(
@@ -252,29 +276,30 @@ def _write(
     encoder: TextEncoder,
     settings: SplitSettings,
     dimension: int,
-    vector_index_kind: IndexKind,
+    vector_settings: VectorIndexSettings,
 ) -> str:
     """Assemble the new generation from the parts and swap it in; return its name."""
-    parts = [part for part in parts if part.passages]
+    parts = [part for part in parts if part.count]
     records: list[ArticleRecord] = []
-    passages: list[Passage] = []
+    total = 0
     for part in parts:
-        records.append(_record(part, len(passages)))
-        passages.extend(part.passages)
+        records.append(_record(part, total))
+        total += part.count
     vectors = _stack([part.vectors for part in parts], dimension)
-    lexical = LexicalIndex.build(
-        [embedding_text(p.article.title, x.text, settings) if p.previous_first is None else None for p in parts for x in p.passages],
-        previous=snapshot.lexical if snapshot is not None else None,
-        reuse=[None if p.previous_first is None else p.previous_first + i for p in parts for i in range(len(p.passages))],
-    )
-    kind = choose_kind(len(passages), vector_index_kind)
+    segments: list[Segment] = [
+        part.previous if part.previous is not None else [embedding_text(part.article.title, p.text, settings) for p in part.passages]
+        for part in parts
+    ]
+    lexical = LexicalIndex.assemble(_merge_ranges(segments), previous=snapshot.lexical if snapshot is not None else None)
+    kind = vector_settings.chosen_kind(total)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=encoder.name,
         dimension=dimension,
         split=settings.as_dict(),
         vector_index=kind,
-        passage_count=len(passages),
+        vector_index_requested=vector_settings.kind,
+        passage_count=total,
         articles=tuple(records),
         checksums={},
         created=time.time(),
@@ -282,10 +307,10 @@ def _write(
     return write_generation(
         index_dir,
         manifest=manifest,
-        passages=passages,
+        table=PassageTable.concatenate([part.table for part in parts]),
         vectors=vectors,
         sentence_vectors=_stack([part.sentence_vectors for part in parts], dimension, np.float16),
-        vector_index=build_vector_index(vectors, kind),
+        vector_index=build_vector_index(vectors, vector_settings),
         lexical=lexical,
     )
 
@@ -297,7 +322,7 @@ def build_index(
     encoder: TextEncoder | None = None,
     settings: SplitSettings | None = None,
     full: bool = False,
-    vector_index_kind: IndexKind = "auto",
+    vector_settings: VectorIndexSettings | None = None,
     progress: bool = False,
 ) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the articles in ``corpus_dir``.
@@ -307,20 +332,23 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     encoder = encoder or SentenceTransformerEncoder()
-    settings = settings or _settings_in_use(index_dir)
+    split_before, vectors_before = _settings_in_use(index_dir)
+    settings = settings or split_before
+    vector_settings = vector_settings or vectors_before
     embedded, embed_seconds = 0, 0.0
     with writer_lock(index_dir):
         snapshot, reason = _previous(index_dir, encoder, settings, full)
         plan = _plan(corpus_dir, snapshot, encoder, settings)
         nothing_changed = not (plan.added or plan.changed or plan.removed)
-        if snapshot is not None and nothing_changed and _same_order(snapshot, plan.parts):
+        same_kind = snapshot is not None and snapshot.manifest.vector_index_requested == vector_settings.kind
+        if snapshot is not None and nothing_changed and same_kind and _same_order(snapshot, plan.parts):
             generation = snapshot.generation
         else:
             embed_started = time.perf_counter()
             embedded = _embed(plan.parts, encoder, settings, progress)
             embed_seconds = time.perf_counter() - embed_started
             dimension = encoder.dimension if embedded else snapshot.manifest.dimension  # type: ignore[union-attr]
-            generation = _write(index_dir, plan.parts, snapshot, encoder, settings, dimension, vector_index_kind)
+            generation = _write(index_dir, plan.parts, snapshot, encoder, settings, dimension, vector_settings)
     return IndexReport(
         index_dir=str(index_dir),
         generation=generation,
@@ -329,7 +357,7 @@ def build_index(
         removed=plan.removed,
         unchanged=tuple(plan.unchanged),
         passages_embedded=embedded,
-        passages_total=sum(len(part.passages) for part in plan.parts),
+        passages_total=sum(part.count for part in plan.parts),
         problems=tuple(plan.problems),
         full_rebuild_reason=reason,
         seconds=time.perf_counter() - started,

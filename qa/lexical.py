@@ -1,8 +1,13 @@
-"""BM25 over the same passages the dense index holds, with ``bm25s``.
+"""BM25 over the same passages the dense index holds, scored and stored by ``bm25s``.
 
 Lucene's IDF, ``log(1 + (N - df + 0.5) / (df + 0.5))``, is positive for every term, so a
 term found in most passages of a five-article corpus still counts a little instead of
 turning negative. Tokens are lower-cased, English stop words dropped, Snowball-stemmed.
+
+The score matrix is computed here with whole-array numpy operations (bm25s documents
+``build_index_from_ids`` as the place to do this) instead of bm25s's per-document loop:
+an update re-scores every passage (adding passages changes every IDF) in a few
+milliseconds per thousand passages, and only new passages are tokenized.
 """
 
 from __future__ import annotations
@@ -10,10 +15,15 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, Union
 
 import bm25s
 import numpy as np
+
+from qa.arrays import mapped, offsets_from_lengths
+
+EMPTY_TOKEN = ""
+Segment = Union[range, Sequence[str]]
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +38,32 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(
         list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
     )
+
+
+def lucene_scores(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int, k1: float, b: float) -> dict[str, object]:
+    """bm25s's score matrix (CSC, one column per term) for passages given as token ids.
+
+    Passage ``i`` holds ``tokens[offsets[i]:offsets[i + 1]]``; an empty passage counts as
+    holding the empty token, as in bm25s.
+    """
+    count = len(offsets) - 1
+    lengths = np.diff(offsets)
+    documents = np.repeat(np.arange(count, dtype=np.int64), lengths)
+    terms = tokens.astype(np.int64)
+    empty = np.flatnonzero(lengths == 0)
+    if len(empty):
+        documents = np.concatenate([documents, empty])
+        terms = np.concatenate([terms, np.zeros(len(empty), np.int64)])  # the empty token is id 0
+    keys, frequencies = np.unique(terms * max(count, 1) + documents, return_counts=True)
+    terms, documents = np.divmod(keys, max(count, 1))
+    document_frequency = np.bincount(terms, minlength=vocab_size)
+    idf = np.log1p((count - document_frequency + 0.5) / (document_frequency + 0.5))
+    lengths = np.maximum(lengths, 1).astype(np.float64)
+    normaliser = k1 * ((1 - b) + b * lengths / lengths.mean()) if count else lengths
+    tf = frequencies.astype(np.float64)
+    data = idf[terms] * tf / (normaliser[documents] + tf)
+    indptr = offsets_from_lengths(document_frequency)
+    return {"data": data.astype(np.float32), "indices": documents.astype(np.int32), "indptr": indptr, "num_docs": count}
 
 
 class LexicalIndex:
@@ -45,35 +81,45 @@ class LexicalIndex:
         self.offsets = offsets
 
     @classmethod
-    def build(
-        cls,
-        texts: Sequence[str | None],
-        *,
-        previous: "LexicalIndex | None" = None,
-        reuse: Sequence[int | None] = (),
-    ) -> "LexicalIndex":
-        """Index ``texts`` (document ``i`` is passage ``i``).
+    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+        """Index ``texts`` (document ``i`` is passage ``i``)."""
+        return cls.assemble([list(texts)])
 
-        ``reuse[i]``, when given, names the passage of ``previous`` whose tokens passage ``i``
-        takes instead of tokenizing ``texts[i]`` again.
-        """
-        vocab = dict(previous.vocab) if previous is not None else {}
-        vocab.setdefault("", len(vocab))
-        reuse = list(reuse) + [None] * (len(texts) - len(reuse))
-        fresh_rows = [i for i, old in enumerate(reuse) if old is None or previous is None]
-        fresh = iter(tokenize([texts[i] or "" for i in fresh_rows])) if fresh_rows else iter(())
-        ids: list[list[int]] = []
-        for old in reuse:
-            if old is not None and previous is not None:
-                ids.append(previous.tokens[previous.offsets[old] : previous.offsets[old + 1]].tolist())
+    @classmethod
+    def assemble(cls, segments: Sequence[Segment], *, previous: "LexicalIndex | None" = None) -> "LexicalIndex":
+        """Index passages given as segments, in order: a ``range`` of ``previous``'s passages
+        (their tokens are reused) or a list of texts to tokenize."""
+        if any(isinstance(segment, str) for segment in segments):
+            raise TypeError("a segment is a range or a list of texts, not one text")
+        vocab = dict(previous.vocab) if previous is not None else {EMPTY_TOKEN: 0}
+        if vocab.get(EMPTY_TOKEN) != 0:
+            raise ValueError("the BM25 vocabulary must start with the empty token")
+        fresh_texts = [text for segment in segments if not isinstance(segment, range) for text in segment]
+        fresh = iter(tokenize(fresh_texts)) if fresh_texts else iter(())
+        token_blocks: list[np.ndarray] = []
+        length_blocks: list[np.ndarray] = []
+        for segment in segments:
+            if isinstance(segment, range):
+                if previous is None:
+                    raise ValueError("a reused range needs the previous index")
+                if not len(segment):
+                    continue
+                start, stop = int(previous.offsets[segment.start]), int(previous.offsets[segment.stop])
+                token_blocks.append(np.asarray(previous.tokens[start:stop], dtype=np.int32))
+                length_blocks.append(np.diff(previous.offsets[segment.start : segment.stop + 1]))
             else:
-                ids.append([vocab.setdefault(token, len(vocab)) for token in next(fresh)])
+                rows = [[vocab.setdefault(token, len(vocab)) for token in next(fresh)] for _ in segment]
+                token_blocks.append(np.fromiter((t for row in rows for t in row), dtype=np.int32))
+                length_blocks.append(np.array([len(row) for row in rows], dtype=np.int64))
+        tokens = np.concatenate(token_blocks) if token_blocks else np.zeros(0, np.int32)
+        lengths = np.concatenate(length_blocks) if length_blocks else np.zeros(0, np.int64)
+        offsets = offsets_from_lengths(lengths)
         bm25 = bm25s.BM25(method="lucene")
-        bm25.index(bm25s.tokenization.Tokenized(ids=[row or [vocab[""]] for row in ids], vocab=vocab), show_progress=False)
-        offsets = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum([len(row) for row in ids], out=offsets[1:])
-        tokens = np.fromiter((t for row in ids for t in row), dtype=np.int32, count=int(offsets[-1]))
-        return cls(bm25, len(texts), vocab, tokens, offsets)
+        bm25.scores = lucene_scores(tokens, offsets, len(vocab), bm25.k1, bm25.b)
+        bm25.vocab_dict = vocab
+        bm25.unique_token_ids_set = set(vocab.values())
+        bm25.nonoccurrence_array = None  # lucene scoring has no non-occurrence term
+        return cls(bm25, len(lengths), vocab, tokens, offsets)
 
     def save(self, folder: Path) -> None:
         """Write the index as JSON and ``.npy`` files (no pickle) into ``folder``."""
@@ -86,8 +132,8 @@ class LexicalIndex:
     def load(cls, folder: Path, size: int) -> "LexicalIndex":
         """Read an index written by ``save``; arrays are memory-mapped."""
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
-        tokens = np.load(folder / "tokens.npy", mmap_mode="r", allow_pickle=False)
-        offsets = np.load(folder / "token_offsets.npy", allow_pickle=False)
+        tokens = mapped(folder / "tokens.npy")
+        offsets = mapped(folder / "token_offsets.npy")
         vocab = json.loads((folder / "qa_vocab.json").read_text(encoding="utf-8"))
         return cls(bm25, size, vocab, tokens, offsets)
 
@@ -107,14 +153,3 @@ class LexicalIndex:
         if not tokens or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-
-    def top(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``n`` best passages with a positive score: (indices, scores), best first."""
-        scores = self.scores(query)
-        n = min(n, self.size)
-        if n <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        candidates = np.argpartition(-scores, n - 1)[:n] if n < self.size else np.arange(self.size)
-        candidates = candidates[scores[candidates] > 0]
-        order = candidates[np.lexsort((candidates, -scores[candidates]))]
-        return order.astype(np.int64), scores[order]

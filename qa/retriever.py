@@ -140,7 +140,7 @@ class Retriever:
     def _search(self, snapshot: IndexSnapshot, question: str, vector: np.ndarray, k: int, mode: SearchMode) -> list[Hit]:
         if k <= 0:
             return []
-        size = len(snapshot.passages)
+        size = len(snapshot.table)
         pool = min(size, max(MIN_POOL, 10 * k))
         rankings: list[np.ndarray] = []
         bm25_all = snapshot.lexical.scores(question) if mode != "dense" else None
@@ -157,7 +157,7 @@ class Retriever:
         candidate_vectors = np.asarray(snapshot.vectors[ids], dtype=np.float32)
         dense = candidate_vectors @ vector
         bm25 = bm25_all[ids] if bm25_all is not None else np.zeros(len(ids), dtype=np.float32)
-        texts = [snapshot.passages[i].text for i in ids]
+        texts = [snapshot.passage_text(int(i)) for i in ids]
         hits: list[Hit] = []
         row_of = {int(item): row for row, item in enumerate(ids)}
         for item, duplicates in group_duplicates(ids, texts, candidate_vectors, limit=k):
@@ -166,7 +166,7 @@ class Retriever:
             citation = snapshot.citation(int(item))
             also = tuple(
                 dict.fromkeys(
-                    snapshot.citation(int(d)) for d in duplicates if snapshot.passages[int(d)].article_id != citation.article_id
+                    snapshot.citation(int(d)) for d in duplicates if snapshot.article_of(int(d)).article_id != citation.article_id
                 )
             )
             hits.append(

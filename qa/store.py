@@ -4,8 +4,9 @@ Layout of ``embeddings/``::
 
     CURRENT              name of the generation being served (replaced atomically)
     gen-<time>-<pid>/    one complete index
-        manifest.json    format, model, dimension, split settings, articles, checksums
-        passages.jsonl   one passage per line: article, span, text, sentence spans
+        manifest.json    format, model, dimension, split settings, articles, sizes, checksums
+        passage_*, sentence_*, text_offsets.npy
+                         the passages, column-wise (see ``qa.passage_table``)
         vectors.npy      float32 unit vectors, row i = passage i
         sentences.npy    float16 unit vectors of every passage's sentences, in order
         vectors.faiss    the FAISS index over those vectors
@@ -13,7 +14,10 @@ Layout of ``embeddings/``::
     .lock                held by the one ``qa index`` run allowed at a time
 
 A new generation is written in full, fsynced, then named in ``CURRENT`` by
-``os.replace``: a crash leaves the old generation or the new one, never a mix.
+``os.replace``: a crash leaves the old generation or the new one, never a mix. Loading
+checks every file's size, and its SHA-256 too unless the index is larger than
+``VERIFY_CHECKSUMS_UP_TO`` bytes (then ``load_snapshot(verify="full")`` does it on demand),
+so a million-passage index opens in well under a second.
 """
 
 from __future__ import annotations
@@ -25,26 +29,29 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Literal, Sequence, overload
 
 import numpy as np
 
 from qa.ann import read_vector_index, write_vector_index
 from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from qa.lexical import LexicalIndex
-from qa.types import Citation, Passage, Span
+from qa.arrays import mapped
+from qa.passage_table import PassageTable
+from qa.types import Citation, Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-PASSAGES = "passages.jsonl"
 VECTORS = "vectors.npy"
 SENTENCE_VECTORS = "sentences.npy"
 VECTOR_INDEX = "vectors.faiss"
 LEXICAL = "bm25"
 _KEEP_GENERATIONS = 2
+VERIFY_CHECKSUMS_UP_TO = 512 * 1024 * 1024
+Verification = Literal["auto", "full", "sizes"]
 
 
 def rebuild_hint(index_dir: Path | str) -> str:
@@ -82,6 +89,8 @@ class Manifest:
     articles: tuple[ArticleRecord, ...]
     checksums: dict[str, str]
     created: float
+    sizes: dict[str, int] = field(default_factory=dict)
+    vector_index_requested: str = "auto"
 
     def to_json(self) -> str:
         """The manifest as JSON, one article per line."""
@@ -97,19 +106,62 @@ class Manifest:
         return cls(**data)
 
 
+class SnapshotPassages(Sequence[Passage]):
+    """The passages of a snapshot as ``Passage`` objects, built when read."""
+
+    def __init__(self, snapshot: "IndexSnapshot") -> None:
+        self._snapshot = snapshot
+
+    def __len__(self) -> int:
+        return len(self._snapshot.table)
+
+    @overload
+    def __getitem__(self, index: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Passage]: ...
+
+    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"passage {index} out of range")
+        index %= len(self)
+        return self._snapshot.table.passage(index, self._snapshot.article_of(index).article_id)
+
+
 @dataclass(frozen=True)
 class IndexSnapshot:
     """One loaded generation: immutable, so searches never see a half-swapped index."""
 
     generation: str
     manifest: Manifest
-    passages: tuple[Passage, ...]
+    table: PassageTable
     vectors: np.ndarray
     sentence_vectors: np.ndarray
-    sentence_offsets: np.ndarray
     vector_index: object
     lexical: LexicalIndex
     articles: dict[str, ArticleRecord]
+    article_starts: np.ndarray
+
+    @property
+    def passages(self) -> SnapshotPassages:
+        """Every passage, in index order."""
+        return SnapshotPassages(self)
+
+    @property
+    def sentence_offsets(self) -> np.ndarray:
+        """Row of each passage's first sentence vector (length ``passages + 1``)."""
+        return self.table.sentence_offsets
+
+    def article_of(self, passage_index: int) -> ArticleRecord:
+        """The article that passage ``passage_index`` belongs to."""
+        row = int(np.searchsorted(self.article_starts, passage_index, side="right")) - 1
+        return self.manifest.articles[row]
+
+    def passage_text(self, passage_index: int) -> str:
+        """The text of passage ``passage_index``."""
+        return self.table.text(passage_index)
 
     def passage_sentence_vectors(self, passage_index: int) -> np.ndarray:
         """The float32 vectors of passage ``passage_index``'s sentences, in order."""
@@ -118,14 +170,14 @@ class IndexSnapshot:
 
     def citation(self, passage_index: int) -> Citation:
         """The citation of passage ``passage_index``."""
-        passage = self.passages[passage_index]
-        record = self.articles[passage.article_id]
+        start, end = (int(x) for x in self.table.spans[passage_index])
+        record = self.article_of(passage_index)
         return Citation(
             article_id=record.article_id,
             title=record.title,
             source=record.source,
-            start=passage.start,
-            end=passage.end,
+            start=start,
+            end=end,
             url=record.url,
             date=record.date,
             publisher=record.publisher,
@@ -141,43 +193,12 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _data_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-
-
-def _passage_line(passage: Passage) -> str:
-    record = {
-        "article_id": passage.article_id,
-        "start": passage.start,
-        "end": passage.end,
-        "text": passage.text,
-        "sentences": [[s.start, s.end] for s in passage.sentences],
-    }
-    return json.dumps(record, ensure_ascii=False)
-
-
-def _read_passages(path: Path) -> tuple[Passage, ...]:
-    passages = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            record = json.loads(line)
-            passages.append(
-                Passage(
-                    article_id=record["article_id"],
-                    start=record["start"],
-                    end=record["end"],
-                    text=record["text"],
-                    sentences=tuple(Span(a, b) for a, b in record["sentences"]),
-                )
-            )
-    return tuple(passages)
 
 
 def current_generation(index_dir: Path) -> str | None:
@@ -193,7 +214,7 @@ def write_generation(
     index_dir: Path,
     *,
     manifest: Manifest,
-    passages: tuple[Passage, ...] | list[Passage],
+    table: PassageTable,
     vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     vector_index: object,
@@ -205,9 +226,7 @@ def write_generation(
     staging = index_dir / f".{name}.partial"
     staging.mkdir()
     try:
-        with (staging / PASSAGES).open("w", encoding="utf-8") as handle:
-            for passage in passages:
-                handle.write(_passage_line(passage) + "\n")
+        table.save(staging)
         np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
         np.save(staging / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
         write_vector_index(vector_index, staging / VECTOR_INDEX)
@@ -215,7 +234,8 @@ def write_generation(
         lexical.save(staging / LEXICAL)
         files = _data_files(staging)
         checksums = {p.relative_to(staging).as_posix(): _sha256(p) for p in files}
-        final_manifest = replace(manifest, checksums=checksums)
+        sizes = {p.relative_to(staging).as_posix(): p.stat().st_size for p in files}
+        final_manifest = replace(manifest, checksums=checksums, sizes=sizes)
         (staging / MANIFEST).write_text(final_manifest.to_json(), encoding="utf-8")
         for path in [*files, staging / MANIFEST]:
             with path.open("rb") as handle:
@@ -268,42 +288,47 @@ def read_manifest(index_dir: Path) -> tuple[str, Manifest]:
     return name, manifest
 
 
-def verify_files(folder: Path, manifest: Manifest, index_dir: Path) -> None:
-    """Check every data file against the manifest's SHA-256; raise ``IndexCorruptError``."""
+def verify_files(folder: Path, manifest: Manifest, index_dir: Path, verify: Verification = "auto") -> None:
+    """Check every data file's size, and its SHA-256 unless ``verify`` says sizes only (or
+    ``auto`` finds the index larger than ``VERIFY_CHECKSUMS_UP_TO``); raise ``IndexCorruptError``."""
+    total = sum(manifest.sizes.values())
+    with_checksums = verify == "full" or (verify == "auto" and (not manifest.sizes or total <= VERIFY_CHECKSUMS_UP_TO))
     for relative, expected in manifest.checksums.items():
         path = folder / relative
         if not path.is_file():
             raise IndexCorruptError(f"index file {path} is missing: {rebuild_hint(index_dir)}")
-        if _sha256(path) != expected:
+        if relative in manifest.sizes and path.stat().st_size != manifest.sizes[relative]:
+            raise IndexCorruptError(f"index file {path} is damaged (wrong size): {rebuild_hint(index_dir)}")
+        if with_checksums and _sha256(path) != expected:
             raise IndexCorruptError(f"index file {path} is damaged (checksum mismatch): {rebuild_hint(index_dir)}")
 
 
-def load_snapshot(index_dir: Path | str, *, verify: bool = True) -> IndexSnapshot:
-    """Load the current generation of ``index_dir``, checking it before use."""
+def load_snapshot(index_dir: Path | str, *, verify: Verification = "auto") -> IndexSnapshot:
+    """Load the current generation of ``index_dir``, checking it before use; arrays are
+    memory-mapped, so only what a search touches is read from disk."""
     index_dir = Path(index_dir)
     name, manifest = read_manifest(index_dir)
     folder = index_dir / name
-    if verify:
-        verify_files(folder, manifest, index_dir)
+    verify_files(folder, manifest, index_dir, verify)
     try:
-        passages = _read_passages(folder / PASSAGES)
-        vectors = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
-        sentence_vectors = np.load(folder / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+        table = PassageTable.load(folder)
+        vectors = mapped(folder / VECTORS, random_access=True)
+        sentence_vectors = mapped(folder / SENTENCE_VECTORS, random_access=True)
         vector_index = read_vector_index(folder / VECTOR_INDEX)
-        lexical = LexicalIndex.load(folder / LEXICAL, len(passages))
+        lexical = LexicalIndex.load(folder / LEXICAL, len(table))
     except (OSError, ValueError, RuntimeError, KeyError) as error:
         raise IndexCorruptError(f"the index in {folder} cannot be read ({error}): {rebuild_hint(index_dir)}") from error
-    sizes = {len(passages), int(vectors.shape[0]), int(vector_index.ntotal), manifest.passage_count}
+    sizes = {len(table), int(vectors.shape[0]), int(vector_index.ntotal), manifest.passage_count, lexical.size}
     if len(sizes) != 1 or int(vectors.shape[1] if vectors.ndim == 2 else -1) != manifest.dimension:
         raise IndexCorruptError(f"the index files in {folder} disagree in size: {rebuild_hint(index_dir)}")
-    sentence_offsets = np.zeros(len(passages) + 1, dtype=np.int64)
-    np.cumsum([len(p.sentences) for p in passages], out=sentence_offsets[1:])
-    if int(sentence_offsets[-1]) != int(sentence_vectors.shape[0]):
+    if table.sentence_count != int(sentence_vectors.shape[0]):
         raise IndexCorruptError(f"the sentence vectors in {folder} do not match the passages: {rebuild_hint(index_dir)}")
+    starts = np.array([record.first_passage for record in manifest.articles], dtype=np.int64)
+    counts = np.array([record.passage_count for record in manifest.articles], dtype=np.int64)
+    if len(starts) and (starts[0] != 0 or np.any(starts[1:] != starts[:-1] + counts[:-1]) or starts[-1] + counts[-1] != len(table)):
+        raise IndexCorruptError(f"the article records in {folder} do not cover the passages: {rebuild_hint(index_dir)}")
     articles = {record.article_id: record for record in manifest.articles}
-    return IndexSnapshot(
-        name, manifest, passages, vectors, sentence_vectors, sentence_offsets, vector_index, lexical, articles
-    )
+    return IndexSnapshot(name, manifest, table, vectors, sentence_vectors, vector_index, lexical, articles, starts)
 
 
 @contextlib.contextmanager

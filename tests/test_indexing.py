@@ -149,8 +149,8 @@ def test_a_damaged_new_generation_never_replaces_the_served_one(corpus_copy: Pat
     serving = retriever.snapshot.generation
     (corpus_copy / "extra.txt").write_text("Extra\nAn extra article about zebras.\n", encoding="utf-8")
     build_index(corpus_copy, index, encoder=FakeEncoder())
-    passages = index / current_generation(index) / "passages.jsonl"  # type: ignore[operator]
-    passages.write_text(passages.read_text() + "garbage\n")
+    texts = index / current_generation(index) / "passage_texts.bin"  # type: ignore[operator]
+    texts.write_bytes(texts.read_bytes() + b"garbage")
     assert not retriever.refresh()
     assert retriever.snapshot.generation == serving and retriever.search("Doval", k=2)
 
@@ -219,3 +219,20 @@ def test_unchanged_files_are_not_read_again_but_edits_are_seen(corpus_copy: Path
     article.write_text(text.replace("Reuters", "REUTERS"), encoding="utf-8")  # same size, new content and time
     report = build_index(corpus_copy, index, encoder=FakeEncoder())
     assert report.changed == (article.stem,)
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_every_vector_index_kind_serves_and_is_kept_by_plain_updates(corpus_copy: Path, tmp_path: Path, kind: str) -> None:
+    from qa.ann import VectorIndexSettings
+
+    index = tmp_path / "embeddings"
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    flat_generation = current_generation(index)
+    report = build_index(corpus_copy, index, encoder=FakeEncoder(), vector_settings=VectorIndexSettings(kind=kind))  # type: ignore[arg-type]
+    assert report.generation != flat_generation and report.passages_embedded == 0  # re-indexed, nothing re-embedded
+    (corpus_copy / "zebra.txt").write_text("Zebras\nA zebra herd crossed the river at dawn.\n", encoding="utf-8")
+    build_index(corpus_copy, index, encoder=FakeEncoder())
+    snapshot = load_snapshot(index)
+    assert snapshot.manifest.vector_index == kind and snapshot.manifest.vector_index_requested == kind
+    hits = Retriever.load(index, encoder=FakeEncoder()).search("zebra herd river", k=3, mode="dense")
+    assert hits and hits[0].citation.source == "zebra.txt"

@@ -1,0 +1,39 @@
+"""Run the whole benchmark suite and draw its plots: ``python -m bench`` (or ``make bench``).
+
+Parts, each also runnable alone (see docs/benchmarks.md): speed (build, warm, cold against
+their floors, BBC), scale (10k / 100k / 1M passages), incremental (adding ten articles
+to the BBC index), backends (PyTorch against ONNX Runtime, with --backends) and the plots.
+Results go to bench/results/ (git-ignored). About 45 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from bench.common import RESULTS, ROOT
+
+
+def _run(script: str, *args: str) -> None:
+    print(f"== {script} {' '.join(args)}", flush=True)
+    subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], check=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", action="store_true", help="also compare encoding backends (needs `pip install -e .[onnx]`)")
+    parser.add_argument("--skip-build", action="store_true", help="reuse bench/results/bbc-index")
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    _run("speed.py", "--json", str(RESULTS / "speed.json"), *(["--skip-build"] if args.skip_build else []))
+    _run("scale.py", "--source", str(RESULTS / "bbc-index"), "--json", str(RESULTS / "scale.json"))
+    _run("incremental.py", "--json", str(RESULTS / "incremental.json"))
+    if args.backends:
+        _run("backends.py", "--json", str(RESULTS / "backends.json"))
+    _run("plots.py", "--results", str(RESULTS), "--out", str(ROOT / "docs" / "images"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Encoding backends: PyTorch (the default) against ONNX Runtime, fp32 and dynamic int8.
+
+All run the packaged all-MiniLM-L6-v2 offline: sentence-transformers exports it to ONNX
+from the local weights (optimum), and ``export_dynamic_quantized_onnx_model`` makes the
+int8 copy. Each backend is measured on: passages per second encoding BBC passages
+(batch 32, the build's setting), single-question latency p50 (the warm query's model
+share), and retrieval quality on SciFact (nDCG@10, Recall@100 with ``evaluate_beir``).
+
+Needs the optional dependencies: ``pip install -e ".[onnx]"``.
+
+    python bench/backends.py --json bench/results/backends.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import BBC, percentile_ms, report  # noqa: E402
+from qa.encoder import SentenceTransformerEncoder, packaged_model_dir  # noqa: E402
+
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+
+
+class BackendEncoder(SentenceTransformerEncoder):
+    """The packaged model on another sentence-transformers backend."""
+
+    def __init__(self, backend: str, folder: str, file_name: str | None = None) -> None:
+        super().__init__()
+        self.backend, self.folder, self.file_name = backend, folder, file_name
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        from sentence_transformers import SentenceTransformer
+
+        kwargs = {"model_kwargs": {"file_name": self.file_name}} if self.file_name else {}
+        return SentenceTransformer(self.folder, device="cpu", backend=self.backend, **kwargs)
+
+
+def _export(work: Path) -> dict[str, SentenceTransformerEncoder]:
+    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+    onnx_dir = work / "onnx-model"
+    model = SentenceTransformer(packaged_model_dir(), device="cpu", backend="onnx")  # exported from the local weights
+    model.save(str(onnx_dir))
+    export_dynamic_quantized_onnx_model(model, "avx512_vnni", str(onnx_dir))
+    quantized = next(p for p in (onnx_dir / "onnx").glob("*qint8*.onnx"))
+    return {
+        "torch": SentenceTransformerEncoder(),
+        "onnx": BackendEncoder("onnx", str(onnx_dir), "onnx/model.onnx"),
+        "onnx-int8": BackendEncoder("onnx", str(onnx_dir), f"onnx/{quantized.name}"),
+    }
+
+
+def _speed(encoder: SentenceTransformerEncoder, passages: list[str], questions: list[str]) -> dict[str, float]:
+    encoder.encode(passages[:64])
+    started = time.perf_counter()
+    encoder.encode(passages)
+    rate = len(passages) / (time.perf_counter() - started)
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        encoder.encode([question])
+        times.append(time.perf_counter() - started)
+    return {"passages_per_second": rate, "question_p50_ms": percentile_ms(times, 50)}
+
+
+def _quality(encoder: SentenceTransformerEncoder, work: Path, split: str) -> dict[str, float]:
+    from qa.evaluate import evaluate_beir, write_beir_corpus
+    from qa.indexer import build_index
+    from qa.retriever import Retriever
+
+    corpus = work / "scifact-corpus"
+    if not corpus.exists():
+        write_beir_corpus(SCIFACT, corpus)
+    index = work / f"scifact-index-{id(encoder)}"
+    started = time.perf_counter()
+    build_index(corpus, index, encoder=encoder)
+    build_seconds = time.perf_counter() - started
+    retriever = Retriever.load(index, encoder=encoder)
+    result: dict[str, float] = {"scifact_build_seconds": build_seconds}
+    for mode in ("dense", "hybrid"):
+        row = evaluate_beir(retriever, SCIFACT, mode, split)
+        result[f"{mode}_ndcg_at_10"] = row.ndcg_at_10
+        result[f"{mode}_recall_at_100"] = row.recall_at_100
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=2000, help="BBC passages to encode for the speed figure")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--no-quality", action="store_true", help="speed only (SciFact builds take minutes each)")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(BBC.glob("*.txt"))]
+    passages = [" ".join(block.split()[:100]) for text in texts for block in text.split("\n\n") if len(block.split()) > 20][: args.passages]
+    questions = [f"What happened: {text.splitlines()[0]}?" for text in texts[::11]][:200]
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="qa-backends-") as folder:
+        work = Path(folder)
+        for name, encoder in _export(work).items():
+            results[name] = _speed(encoder, passages, questions)
+            if not args.no_quality:
+                results[name].update(_quality(encoder, work, args.split))
+            print(name, json.dumps(results[name]), flush=True)
+    base = results["torch"]
+    for name, row in results.items():
+        row["speed_ratio"] = row["passages_per_second"] / base["passages_per_second"]
+        row["question_latency_ratio"] = row["question_p50_ms"] / base["question_p50_ms"]
+    report(results, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
