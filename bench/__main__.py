@@ -2,7 +2,8 @@
 
 Parts, each also runnable alone (see docs/benchmarks.md): speed (build, warm, cold against
 their floors, BBC), scale (10k / 100k / 1M passages), incremental (adding ten articles
-to the BBC index), backends (PyTorch against ONNX Runtime, with --backends) and the plots.
+to the BBC index) and the plots. The backend comparison (bench/backends.py) needs its own
+environment with OpenVINO and runs apart.
 Results go to bench/results/ (git-ignored). About 45 minutes on 2 cores.
 """
 
@@ -22,15 +23,12 @@ def _run(script: str, *args: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", action="store_true", help="also compare encoding backends (needs `pip install -e .[onnx]`)")
     parser.add_argument("--skip-build", action="store_true", help="reuse bench/results/bbc-index")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     _run("speed.py", "--json", str(RESULTS / "speed.json"), *(["--skip-build"] if args.skip_build else []))
     _run("scale.py", "--source", str(RESULTS / "bbc-index"), "--json", str(RESULTS / "scale.json"))
     _run("incremental.py", "--json", str(RESULTS / "incremental.json"))
-    if args.backends:
-        _run("backends.py", "--json", str(RESULTS / "backends.json"))
     _run("plots.py", "--results", str(RESULTS), "--out", str(ROOT / "docs" / "images"))
     return 0
 

@@ -1,12 +1,16 @@
-"""Encoding backends: PyTorch (the default) against ONNX Runtime, fp32 and dynamic int8.
+"""Encoding backends: PyTorch (the default) against OpenVINO, on the packaged model.
 
-All run the packaged all-MiniLM-L6-v2 offline: sentence-transformers exports it to ONNX
-from the local weights (optimum), and ``export_dynamic_quantized_onnx_model`` makes the
-int8 copy. Each backend is measured on: passages per second encoding BBC passages
-(batch 32, the build's setting), single-question latency p50 (the warm query's model
-share), and retrieval quality on SciFact (nDCG@10, Recall@100 with ``evaluate_beir``).
+sentence-transformers exports the packaged all-MiniLM-L6-v2 to OpenVINO from its local
+weights (optimum-intel), offline. Each backend is measured on: passages per second
+encoding BBC passages (batch 32, the build's setting), single-question latency p50 (the
+warm query's model share), and retrieval quality on SciFact (nDCG@10, Recall@100 with
+``evaluate_beir``). ONNX Runtime is not measured: its sentence-transformers extra needs
+optimum-onnx, which requires transformers < 4.58, and sentence-transformers 6 requires
+transformers >= 5 (see docs/benchmarks.md).
 
-Needs the optional dependencies: ``pip install -e ".[onnx]"``.
+Needs, in its own environment (it pins transformers < 5.6):
+``pip install -e . "transformers>=5,<5.6" "optimum-intel[openvino]==2.2.0" && pip uninstall torchvision``
+(the PyPI torchvision does not match the CPU torch build and breaks transformers' import).
 
     python bench/backends.py --json bench/results/backends.json
 """
@@ -44,18 +48,11 @@ class BackendEncoder(SentenceTransformerEncoder):
 
 
 def _export(work: Path) -> dict[str, SentenceTransformerEncoder]:
-    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+    from sentence_transformers import SentenceTransformer
 
-    onnx_dir = work / "onnx-model"
-    model = SentenceTransformer(packaged_model_dir(), device="cpu", backend="onnx")  # exported from the local weights
-    model.save(str(onnx_dir))
-    export_dynamic_quantized_onnx_model(model, "avx512_vnni", str(onnx_dir))
-    quantized = next(p for p in (onnx_dir / "onnx").glob("*qint8*.onnx"))
-    return {
-        "torch": SentenceTransformerEncoder(),
-        "onnx": BackendEncoder("onnx", str(onnx_dir), "onnx/model.onnx"),
-        "onnx-int8": BackendEncoder("onnx", str(onnx_dir), f"onnx/{quantized.name}"),
-    }
+    exported = work / "openvino-model"
+    SentenceTransformer(packaged_model_dir(), device="cpu", backend="openvino").save(str(exported))  # from the local weights
+    return {"torch": SentenceTransformerEncoder(), "openvino": BackendEncoder("openvino", str(exported))}
 
 
 def _speed(encoder: SentenceTransformerEncoder, passages: list[str], questions: list[str]) -> dict[str, float]:
@@ -79,7 +76,7 @@ def _quality(encoder: SentenceTransformerEncoder, work: Path, split: str) -> dic
     corpus = work / "scifact-corpus"
     if not corpus.exists():
         write_beir_corpus(SCIFACT, corpus)
-    index = work / f"scifact-index-{id(encoder)}"
+    index = work / f"scifact-index-{getattr(encoder, 'backend', 'torch')}"
     started = time.perf_counter()
     build_index(corpus, index, encoder=encoder)
     build_seconds = time.perf_counter() - started
@@ -96,7 +93,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=2000, help="BBC passages to encode for the speed figure")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--no-quality", action="store_true", help="speed only (SciFact builds take minutes each)")
+    parser.add_argument("--quality", nargs="*", default=["torch", "openvino"], help="backends to evaluate on SciFact (builds take minutes each)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -108,7 +105,7 @@ def main() -> int:
         work = Path(folder)
         for name, encoder in _export(work).items():
             results[name] = _speed(encoder, passages, questions)
-            if not args.no_quality:
+            if name in args.quality:
                 results[name].update(_quality(encoder, work, args.split))
             print(name, json.dumps(results[name]), flush=True)
     base = results["torch"]

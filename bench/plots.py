@@ -52,8 +52,16 @@ def plot_scale_build(rows: list[dict], speed: dict | None, out: Path) -> None:
     left.set_ylabel("passages per second")
     left.set_title("Build throughput against collection size")
     left.legend(fontsize=7)
-    for key, label in (("disk_total_mb", "on disk, total"), ("disk_sentences.npy_mb", "sentence vectors (f16)"), ("disk_vectors.faiss_mb", "FAISS index"), ("serving_peak_rss_mb", "serving process peak RSS")):
-        right.plot(sizes, [row[key] / 1024 for row in rows], "o-", label=label)
+    series = (
+        ("disk_total_mb", "on disk, total"),
+        ("disk_sentences.npy_mb", "sentence vectors (f16)"),
+        ("disk_vectors.faiss_mb", "FAISS index"),
+        ("serving_peak_rss_mb", "serving process RSS (with mapped files)"),
+        ("rss_after_queries_anonymous_mb", "serving process, own memory"),
+    )
+    for key, label in series:
+        if all(key in row for row in rows):
+            right.plot(sizes, [row[key] / 1024 for row in rows], "o-", label=label)
     right.set_xscale("log")
     right.set_xlabel("passages")
     right.set_ylabel("GiB")

@@ -7,8 +7,8 @@ Every figure is a ratio to a floor measured in the same run, on the same passage
   with the same model and batch size; the model is loaded before either clock starts;
 * warm: ``Retriever.search`` and ``Retriever.answer`` (hybrid, the default) against
   encoding the question plus one FAISS search, for the same questions, interleaved;
-* chat: the real chat app answering through ``gradio_client``, against the same app with
-  answers looked up (the UI's own share of a reply);
+* chat: the real chat app answering over HTTP as the page does, against the same app
+  with answers looked up (the UI's own share of a reply);
 * cold: ``qa ask "..."`` as a new process against ``bench/floor_ask.py`` (imports
   sentence-transformers and FAISS, loads model and index, answers one query), alternated.
 
@@ -21,6 +21,7 @@ This parent imports neither torch nor qa, so it adds nothing to the children's m
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import statistics
@@ -120,12 +121,28 @@ def child_warm(index: Path, rounds: int = 2) -> dict[str, float]:
     return result
 
 
-def chat(index: Path, questions: list[str]) -> dict[str, float]:
-    """Reply time of the real chat app on 127.0.0.1 through ``gradio_client``, one user; then
-    the same server with ``answer`` replaced by a lookup of answers computed beforehand: what
-    the UI alone costs (HTTP, queue, rendering, client)."""
-    from gradio_client import Client
+def _ask_over_http(port: int, question: str) -> str:
+    """One question the way the page asks it: POST to Gradio's call route, read the event
+    stream until the result (what a browser does; ``gradio_client`` adds about 70 ms of its
+    own per call here, so it is not used for timing)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        body = json.dumps({"data": [question, "hybrid"]})
+        connection.request("POST", "/gradio_api/call/ask", body, {"Content-Type": "application/json"})
+        event = json.loads(connection.getresponse().read())["event_id"]
+        connection.request("GET", f"/gradio_api/call/ask/{event}")
+        stream = connection.getresponse().read().decode("utf-8")
+    finally:
+        connection.close()
+    if "event: complete" not in stream:
+        raise RuntimeError(f"the chat did not answer: {stream[:200]}")
+    return stream
 
+
+def chat(index: Path, questions: list[str]) -> dict[str, float]:
+    """Reply time of the real chat app on 127.0.0.1 over HTTP, one user; then the same
+    server with ``answer`` replaced by a lookup of answers computed beforehand: what the UI
+    alone costs (HTTP, Gradio's queue, rendering the reply and the sources panel)."""
     from qa.chat import ServeSettings, build_app, launch
     from qa.retriever import Retriever
 
@@ -134,18 +151,16 @@ def chat(index: Path, questions: list[str]) -> dict[str, float]:
     app = build_app(retriever, settings)
     app.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)
     launch(app, settings, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{settings.port}/"
     try:
-        wait_until_up(url, 120)
-        client = Client(url, verbose=False)
+        wait_until_up(f"http://127.0.0.1:{settings.port}/", 120)
 
         def replies() -> list[float]:
             for question in questions[:5]:
-                client.predict(question, "hybrid", api_name="/ask")
+                _ask_over_http(settings.port, question)
             times = []
             for question in questions:
                 started = time.perf_counter()
-                client.predict(question, "hybrid", api_name="/ask")
+                _ask_over_http(settings.port, question)
                 times.append(time.perf_counter() - started)
             return times
 
@@ -209,6 +224,7 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=RESULTS / "bbc-index", help="where the BBC index is built (kept for bench/scale.py)")
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--skip-build", action="store_true", help="reuse the index in --index instead of building it")
+    parser.add_argument("--parts", nargs="+", default=["warm", "chat", "cold"], help="which of warm, chat, cold to run")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -225,9 +241,6 @@ def main() -> int:
 
     shared = ["--corpus", str(args.corpus), "--index", str(args.index)]
     result: dict[str, dict[str, float]] = {}
-    if args.skip_build and args.json and args.json.exists():  # keep the build figures of the run that built the index
-        previous = json.loads(args.json.read_text(encoding="utf-8"))
-        result.update({key: value for key, value in previous.items() if key.startswith("build")})
     if not args.skip_build:
         result["build_qa"] = _child("build-qa", *shared)
         result["build_floor"] = _child("build-floor", *shared)
@@ -241,15 +254,21 @@ def main() -> int:
             "throughput_ratio": qa_rate / floor_rate,
         }
     print(json.dumps(result, indent=2), flush=True)
-    warm = _child("warm", *shared)
-    warm["answer_p50_ratio"] = warm["answer_p50_ms"] / warm["floor_p50_ms"]
-    warm["search_p50_ratio"] = warm["search_p50_ms"] / warm["floor_p50_ms"]
-    result["warm"] = warm
-    print(json.dumps(warm, indent=2), flush=True)
-    result["chat"] = _child("chat", *shared)
-    result["chat"]["retrieval_share_of_reply"] = 1 - result["chat"]["ui_only_p50_ms"] / result["chat"]["reply_p50_ms"]
-    result["cold"] = cold(args.index, args.cold_runs, "What did the Bank of England decide about interest rates?")
-    result["cold"]["ratio"] = result["cold"]["qa_ask_seconds"] / result["cold"]["floor_seconds"]
+    if args.skip_build and args.json and args.json.exists():  # parts not run now keep their last figures
+        previous = json.loads(args.json.read_text(encoding="utf-8"))
+        result.update({key: value for key, value in previous.items() if key not in args.parts})
+    if "warm" in args.parts:
+        warm = _child("warm", *shared)
+        warm["answer_p50_ratio"] = warm["answer_p50_ms"] / warm["floor_p50_ms"]
+        warm["search_p50_ratio"] = warm["search_p50_ms"] / warm["floor_p50_ms"]
+        result["warm"] = warm
+        print(json.dumps(warm, indent=2), flush=True)
+    if "chat" in args.parts:
+        result["chat"] = _child("chat", *shared)
+        result["chat"]["retrieval_share_of_reply"] = 1 - result["chat"]["ui_only_p50_ms"] / result["chat"]["reply_p50_ms"]
+    if "cold" in args.parts:
+        result["cold"] = cold(args.index, args.cold_runs, "What did the Bank of England decide about interest rates?")
+        result["cold"]["ratio"] = result["cold"]["qa_ask_seconds"] / result["cold"]["floor_seconds"]
     report(result, args.json)
     return 0
 

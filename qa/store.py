@@ -312,8 +312,8 @@ def load_snapshot(index_dir: Path | str, *, verify: Verification = "auto") -> In
     verify_files(folder, manifest, index_dir, verify)
     try:
         table = PassageTable.load(folder)
-        vectors = mapped(folder / VECTORS, random_access=True)
-        sentence_vectors = mapped(folder / SENTENCE_VECTORS, random_access=True)
+        vectors = mapped(folder / VECTORS)
+        sentence_vectors = mapped(folder / SENTENCE_VECTORS)
         vector_index = read_vector_index(folder / VECTOR_INDEX)
         lexical = LexicalIndex.load(folder / LEXICAL, len(table))
     except (OSError, ValueError, RuntimeError, KeyError) as error:

@@ -73,3 +73,20 @@ def test_passage_table_refuses_files_that_disagree(tmp_path: Path) -> None:
     (tmp_path / "passage_texts.bin").write_bytes(b"short")
     with pytest.raises(ValueError, match="disagree"):
         PassageTable.load(tmp_path)
+
+
+def test_encoding_backends_are_checked_and_a_missing_one_names_its_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from qa.encoder import SentenceTransformerEncoder
+    from qa.errors import ModelError
+
+    with pytest.raises(ModelError, match="unknown backend"):
+        SentenceTransformerEncoder(backend="tensorrt")
+    monkeypatch.setenv("QA_BACKEND", "openvino")
+    encoder = SentenceTransformerEncoder()
+    assert encoder.backend == "openvino"
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("optimum", "openvino") else real_find_spec(name, *a))
+    with pytest.raises(ModelError, match="optimum-intel"):
+        encoder.encode(["a question"])
