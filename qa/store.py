@@ -17,7 +17,7 @@ A new generation is written in full, fsynced, then named in ``CURRENT`` by
 ``os.replace``: a crash leaves the old generation or the new one, never a mix. Loading
 checks every file's size, and its SHA-256 too unless the index is larger than
 ``VERIFY_CHECKSUMS_UP_TO`` bytes (then ``load_snapshot(verify="full")`` does it on demand),
-so a million-passage index opens in well under a second.
+so a million-passage index opens in about a second.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from typing import Iterator, Literal, Sequence, overload
 import numpy as np
 
 from qa.ann import read_vector_index, write_vector_index
+from qa.arrays import mapped
 from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 from qa.lexical import LexicalIndex
-from qa.arrays import mapped
 from qa.passage_table import PassageTable
 from qa.types import Citation, Passage
 
