@@ -13,7 +13,7 @@ import argparse
 import subprocess
 import sys
 
-from bench.common import RESULTS, ROOT
+from bench.common import BBC, RESULTS, ROOT
 
 
 def _run(script: str, *args: str) -> None:
@@ -25,6 +25,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--skip-build", action="store_true", help="reuse bench/results/bbc-index")
     args = parser.parse_args()
+    if not BBC.is_dir():
+        parser.error(f"the BBC articles are not in {BBC}: set QA_BENCH_BBC to the folder of the 2,225 .txt files")
     RESULTS.mkdir(parents=True, exist_ok=True)
     _run("speed.py", "--json", str(RESULTS / "speed.json"), *(["--skip-build"] if args.skip_build else []))
     _run("scale.py", "--source", str(RESULTS / "bbc-index"), "--json", str(RESULTS / "scale.json"))

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import BBC  # noqa: E402
 from qa.indexer import build_index  # noqa: E402
 from qa.retriever import Retriever  # noqa: E402
 from qa.store import current_generation, load_snapshot  # noqa: E402
@@ -109,7 +110,7 @@ def run_drill(source: Path, *, articles: int, runs: int, seed: int = 0) -> Drill
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "news" / "bbc")
+    parser.add_argument("--corpus", type=Path, default=BBC)
     parser.add_argument("--articles", type=int, default=400)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import report  # noqa: E402
+from bench.common import BBC, report  # noqa: E402
 
 from qa.corpus import scan_corpus  # noqa: E402
 from qa.encoder import SentenceTransformerEncoder  # noqa: E402
@@ -48,7 +48,7 @@ def _floor_seconds(encoder: SentenceTransformerEncoder, folder: Path, names: lis
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "news" / "bbc")
+    parser.add_argument("--corpus", type=Path, default=BBC)
     parser.add_argument("--add", type=int, default=10, help="articles to add incrementally")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
