@@ -78,3 +78,11 @@ def report(result: object, path: Path | None, *, show: bool = True) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
+
+def article_titles(index: Path, count: int) -> list[str]:
+    """``count`` distinct article titles of ``index``, spread evenly over the archive."""
+    from qa.store import load_snapshot  # here, so importing this module stays light
+
+    titles = list(dict.fromkeys(record.title for record in load_snapshot(index).manifest.articles))
+    return titles[:: max(1, len(titles) // count)][:count]

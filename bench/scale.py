@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import peak_rss_mb, percentile_ms, report, rss_mb, rss_split_mb  # noqa: E402
+from bench.common import article_titles, peak_rss_mb, percentile_ms, report, rss_mb, rss_split_mb  # noqa: E402
 from qa.ann import VectorIndexSettings, build_vector_index, search_vectors  # noqa: E402
 from qa.lexical import LexicalIndex  # noqa: E402
 from qa.passage_table import PassageTable  # noqa: E402
@@ -148,9 +148,8 @@ def query(target: Path, queries: Path) -> dict[str, float]:
 def _encode_queries(source: Path, path: Path) -> None:
     from qa.encoder import SentenceTransformerEncoder
 
-    snapshot = load_snapshot(source)
-    titles = list(dict.fromkeys(record.title for record in snapshot.manifest.articles))[:: max(1, len(snapshot.manifest.articles) // QUERIES)][:QUERIES]
-    vectors = SentenceTransformerEncoder(snapshot.manifest.model).encode(titles)
+    titles = article_titles(source, QUERIES)
+    vectors = SentenceTransformerEncoder(load_snapshot(source).manifest.model).encode(titles)
     path.write_text(json.dumps({"questions": titles, "vectors": vectors.tolist()}), encoding="utf-8")
 
 

@@ -33,17 +33,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import BBC, RESULTS, free_port, peak_rss_mb, percentile_ms, report, wait_until_up  # noqa: E402
+from bench.common import BBC, RESULTS, article_titles, free_port, peak_rss_mb, percentile_ms, report, wait_until_up  # noqa: E402
 
 QUESTIONS = 200
 
 
 def _bbc_questions(index: Path, count: int = QUESTIONS) -> list[str]:
     """Questions built from article titles ("What happened: <title>?"), spread over the archive."""
-    from qa.store import load_snapshot
-
-    titles = list(dict.fromkeys(record.title for record in load_snapshot(index).manifest.articles))
-    return [f"What happened: {title}?" for title in titles[:: max(1, len(titles) // count)][:count]]
+    return [f"What happened: {title}?" for title in article_titles(index, count)]
 
 
 def child_build_qa(corpus: Path, index: Path) -> dict[str, float]:

@@ -40,6 +40,11 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     )
 
 
+def lucene_idf(document_frequency: np.ndarray, count: int) -> np.ndarray:
+    """Lucene's IDF of terms found in ``document_frequency`` of ``count`` passages."""
+    return np.log1p((count - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
 def lucene_scores(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int, k1: float, b: float) -> dict[str, object]:
     """bm25s's score matrix (CSC, one column per term) for passages given as token ids.
 
@@ -57,7 +62,7 @@ def lucene_scores(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int, k1: 
     keys, frequencies = np.unique(terms * max(count, 1) + documents, return_counts=True)
     terms, documents = np.divmod(keys, max(count, 1))
     document_frequency = np.bincount(terms, minlength=vocab_size)
-    idf = np.log1p((count - document_frequency + 0.5) / (document_frequency + 0.5))
+    idf = lucene_idf(document_frequency, count)
     lengths = np.maximum(lengths, 1).astype(np.float64)
     normaliser = k1 * ((1 - b) + b * lengths / lengths.mean()) if count else lengths
     tf = frequencies.astype(np.float64)
@@ -145,7 +150,7 @@ class LexicalIndex:
             [pointers[vocabulary[t] + 1] - pointers[vocabulary[t]] if t in vocabulary else 0 for t in tokens],
             dtype=np.float64,
         )
-        return np.log1p((self.size - frequencies + 0.5) / (frequencies + 0.5)).astype(np.float32)
+        return lucene_idf(frequencies, self.size).astype(np.float32)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when no term matches)."""
