@@ -1,16 +1,28 @@
 """Start the chat on this checkout's articles: ``python ui.py`` (``gradio ui.py`` reloads on edits).
 
 Builds the index from ``corpus/`` into ``embeddings/`` on first start. Settings come from
-the environment: QA_HOST, QA_PORT, QA_AUTH, QA_INDEX, QA_CORPUS, QA_MODEL (see README).
+the environment, checked by ``qa.settings``: QA_HOST, QA_PORT, QA_AUTH, QA_ADMIN,
+QA_INDEX, QA_CORPUS, QA_MODEL, ... (see README).
 """
 
+import sys
 from pathlib import Path
 
-from qa.chat import ServeSettings, launch, prepare_app
+from qa.app.chat import launch, prepare_app
+from qa.errors import QAError
+from qa.settings import COMMAND_SETTINGS, Settings
 
 HERE = Path(__file__).resolve().parent
-SETTINGS = ServeSettings.from_env(index_dir=str(HERE / "embeddings"), corpus_dir=str(HERE / "corpus"))
-demo = prepare_app(SETTINGS)
+try:
+    SETTINGS = Settings.resolve(only=COMMAND_SETTINGS["serve"], index_dir=HERE / "embeddings", corpus_dir=HERE / "corpus")
+    demo = prepare_app(SETTINGS)
+except QAError as error:
+    print(f"ui.py: {error}", file=sys.stderr)
+    sys.exit(error.exit_code)
 
 if __name__ == "__main__":
-    launch(demo, SETTINGS)
+    try:
+        launch(demo, SETTINGS)
+    except QAError as error:
+        print(f"ui.py: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)

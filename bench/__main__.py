@@ -2,7 +2,7 @@
 
 Parts, each also runnable alone (see docs/benchmarks.md): speed (build, warm, cold against
 their floors, BBC), scale (10k / 100k / 1M passages), incremental (adding ten articles
-to the BBC index) and the plots. The backend comparison (bench/backends.py) needs its own
+to the BBC index) and the plots. The backend comparison (``python -m bench.backends``) needs its own
 environment with OpenVINO and runs apart.
 Results go to bench/results/ (git-ignored). About 45 minutes on 2 cores.
 """
@@ -16,9 +16,9 @@ import sys
 from bench.common import BBC, RESULTS, ROOT
 
 
-def _run(script: str, *args: str) -> None:
-    print(f"== {script} {' '.join(args)}", flush=True)
-    subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], check=True)
+def _run(part: str, *args: str) -> None:
+    print(f"== python -m bench.{part} {' '.join(args)}", flush=True)
+    subprocess.run([sys.executable, "-m", f"bench.{part}", *args], check=True, cwd=ROOT)
 
 
 def main() -> int:
@@ -28,10 +28,10 @@ def main() -> int:
     if not BBC.is_dir():
         parser.error(f"the BBC articles are not in {BBC}: set QA_BENCH_BBC to the folder of the 2,225 .txt files")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    _run("speed.py", "--json", str(RESULTS / "speed.json"), *(["--skip-build"] if args.skip_build else []))
-    _run("scale.py", "--source", str(RESULTS / "bbc-index"), "--json", str(RESULTS / "scale.json"))
-    _run("incremental.py", "--json", str(RESULTS / "incremental.json"))
-    _run("plots.py", "--results", str(RESULTS), "--out", str(ROOT / "docs" / "images"))
+    _run("speed", "--json", str(RESULTS / "speed.json"), *(["--skip-build"] if args.skip_build else []))
+    _run("scale", "--source", str(RESULTS / "bbc-index"), "--json", str(RESULTS / "scale.json"))
+    _run("incremental", "--json", str(RESULTS / "incremental.json"))
+    _run("plots", "--results", str(RESULTS), "--out", str(ROOT / "docs" / "images"))
     return 0
 
 

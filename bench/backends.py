@@ -12,7 +12,7 @@ Needs, in its own environment (it pins transformers < 5.6):
 ``pip install -e . "transformers>=5,<5.6" "optimum-intel[openvino]==2.2.0" && pip uninstall torchvision``
 (the PyPI torchvision does not match the CPU torch build and breaks transformers' import).
 
-    python bench/backends.py --json bench/results/backends.json
+    python -m bench.backends --json bench/results/backends.json
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.common import BBC, percentile_ms, report  # noqa: E402
-from qa.encoder import SentenceTransformerEncoder, packaged_model_dir  # noqa: E402
+from bench.common import BBC, percentile_ms, report
+from qa.embedding.sentence_transformer import SentenceTransformerEncoder, packaged_model_dir
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 
@@ -69,9 +68,9 @@ def _speed(encoder: SentenceTransformerEncoder, passages: list[str], questions: 
 
 
 def _quality(encoder: SentenceTransformerEncoder, work: Path, split: str) -> dict[str, float]:
-    from qa.evaluate import evaluate_beir, write_beir_corpus
-    from qa.indexer import build_index
-    from qa.retriever import Retriever
+    from qa import build_index
+    from qa.app.evaluate import evaluate_beir, write_beir_corpus
+    from qa.query.retriever import Retriever
 
     corpus = work / "scifact-corpus"
     if not corpus.exists():

@@ -82,7 +82,7 @@ def report(result: object, path: Path | None, *, show: bool = True) -> None:
 
 def article_titles(index: Path, count: int) -> list[str]:
     """``count`` distinct article titles of ``index``, spread evenly over the archive."""
-    from qa.store import load_snapshot  # here, so importing this module stays light
+    from qa.store.snapshot import load_snapshot  # here, so importing this module stays light
 
     titles = list(dict.fromkeys(record.title for record in load_snapshot(index).manifest.articles))
     return titles[:: max(1, len(titles) // count)][:count]

@@ -6,7 +6,7 @@ of a rebuild, then loads the index in this process, checks every file against th
 manifest's checksums and runs a search. The model-free ``HashingEncoder`` keeps a round
 short; the code path that writes and swaps generations is the real one.
 
-    python bench/crash_drill.py --corpus ../shared/news/bbc --articles 400 --runs 60
+    python -m bench.crash_drill --corpus ../shared/news/bbc --articles 400 --runs 60
 """
 
 from __future__ import annotations
@@ -25,19 +25,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.common import BBC  # noqa: E402
-from qa.indexer import build_index  # noqa: E402
-from qa.retriever import Retriever  # noqa: E402
-from qa.store import current_generation, load_snapshot  # noqa: E402
-from qa.testing import HashingEncoder  # noqa: E402
+from bench.common import BBC
+from qa import build_index
+from qa.embedding.hashing import HashingEncoder
+from qa.query.retriever import Retriever
+from qa.store.manifest import current_generation
+from qa.store.snapshot import load_snapshot
 
 CHILD = """
-import sys
-sys.path.insert(0, {root!r})
-from qa.indexer import build_index
-from qa.testing import HashingEncoder
+from qa import build_index
+from qa.embedding.hashing import HashingEncoder
 build_index({corpus!r}, {index!r}, encoder=HashingEncoder(), full={full!r})
 """
 

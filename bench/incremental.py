@@ -4,7 +4,7 @@ The ten-article add is compared with its floor measured in the same run: embeddi
 those articles' passages with the same warm model and batch size. Ratios, not absolute
 seconds, are the result (times drift between runs on a shared 2-core machine).
 
-    python bench/incremental.py --corpus ../shared/news/bbc --json bench/results/incremental.json
+    python -m bench.incremental --corpus ../shared/news/bbc --json bench/results/incremental.json
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.common import BBC, report  # noqa: E402
-
-from qa.corpus import scan_corpus  # noqa: E402
-from qa.encoder import SentenceTransformerEncoder  # noqa: E402
-from qa.indexer import build_index  # noqa: E402
-from qa.passages import SplitSettings, embedding_text, split_article  # noqa: E402
+from bench.common import BBC, report
+from qa import build_index
+from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+from qa.ingest.corpus import scan_corpus
+from qa.passages.splitter import SplitSettings, embedding_text, split_article
 
 
 def _floor_seconds(encoder: SentenceTransformerEncoder, folder: Path, names: list[str]) -> tuple[float, int]:
@@ -71,7 +69,7 @@ def main() -> int:
         time.sleep(2.5)  # files written within 2 s of a build are re-read (mtime granularity), as in git
         nochange = build_index(corpus, index, encoder=encoder)
         started = time.perf_counter()
-        cli = subprocess.run([sys.executable, "-m", "qa.cli", "index", "--corpus", str(corpus), "--index", str(index), "--quiet"],
+        cli = subprocess.run([sys.executable, "-m", "qa.app.cli", "index", "--corpus", str(corpus), "--index", str(index), "--quiet"],
                              capture_output=True, text=True, check=True)
         cli_nochange = time.perf_counter() - started
 

@@ -6,7 +6,7 @@ loop for ``--seconds``. Reports requests served, errors, latency p50/p95 and the
 memory (RSS) at the start, at the end and at its peak. Traffic goes to loopback only and
 every loop is bounded in time.
 
-    python bench/load_test.py --sessions 20 --seconds 120 --json bench/results/load_test.json
+    python -m bench.load_test --sessions 20 --seconds 120 --json bench/results/load_test.json
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, wait_until_up  # noqa: E402
+from bench.common import free_port, wait_until_up
 
 QUESTIONS = [
     json.loads(line)["question"]
@@ -58,7 +57,7 @@ def main() -> int:
         shutil.copytree(ROOT / "corpus", Path(work) / "corpus")
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        command = [sys.executable, "-m", "qa.cli", "serve", "--corpus", f"{work}/corpus", "--index", f"{work}/embeddings", "--port", str(port)]
+        command = [sys.executable, "-m", "qa.app.cli", "serve", "--corpus", f"{work}/corpus", "--index", f"{work}/embeddings", "--port", str(port)]
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/"
         try:

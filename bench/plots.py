@@ -1,6 +1,6 @@
 """Draw the benchmark plots (PNG) from bench/results/*.json.
 
-    python bench/plots.py --results bench/results --out docs/images
+    python -m bench.plots --results bench/results --out docs/images
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def _load(path: Path) -> object | None:

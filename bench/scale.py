@@ -8,7 +8,7 @@ serving process's own. Queries are the BBC article titles, encoded once beforeha
 the latencies exclude question encoding. Recall@10 compares the FAISS index's top 10
 with exact search over the same vectors.
 
-    python bench/scale.py --source bench/results/bbc-index --json bench/results/scale.json
+    python -m bench.scale --source bench/results/bbc-index --json bench/results/scale.json
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.common import article_titles, peak_rss_mb, percentile_ms, report, rss_mb, rss_split_mb  # noqa: E402
-from qa.ann import VectorIndexSettings, build_vector_index, search_vectors  # noqa: E402
-from qa.lexical import LexicalIndex  # noqa: E402
-from qa.passage_table import PassageTable  # noqa: E402
-from qa.store import ArticleRecord, current_generation, load_snapshot, write_generation  # noqa: E402
+from bench.common import article_titles, peak_rss_mb, percentile_ms, report, rss_mb, rss_split_mb
+from qa.store.generations import ArticleRecord, current_generation, load_snapshot, write_generation
+from qa.store.lexical import LexicalIndex
+from qa.store.passage_table import PassageTable
+from qa.store.vector_index import VectorIndexSettings, build_vector_index, search_vectors
 
 NOISE = 0.025  # per dimension; |noise| ~ 0.49 on 384 dimensions, cosine to the source ~0.9
 QUERIES = 200
@@ -110,8 +109,8 @@ def build(source: Path, target: Path, size: int, kind: str) -> dict[str, float]:
 
 def query(target: Path, queries: Path) -> dict[str, float]:
     """Load ``target`` and time searches with the pre-encoded questions in ``queries``."""
-    from qa.encoder import SentenceTransformerEncoder
-    from qa.retriever import Retriever
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+    from qa.query.retriever import Retriever
 
     data = json.loads(queries.read_text(encoding="utf-8"))
     questions, question_vectors = data["questions"], np.asarray(data["vectors"], dtype=np.float32)
@@ -146,7 +145,7 @@ def query(target: Path, queries: Path) -> dict[str, float]:
 
 
 def _encode_queries(source: Path, path: Path) -> None:
-    from qa.encoder import SentenceTransformerEncoder
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
 
     titles = article_titles(source, QUERIES)
     vectors = SentenceTransformerEncoder(load_snapshot(source).manifest.model).encode(titles)

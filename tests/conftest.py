@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.testing import HashingEncoder
+from qa.embedding.hashing import HashingEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
@@ -36,7 +36,7 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_encoder():  # type: ignore[no-untyped-def]
-    from qa.encoder import SentenceTransformerEncoder
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder()
 
@@ -44,7 +44,7 @@ def real_encoder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory, real_encoder) -> Path:  # type: ignore[no-untyped-def]
     """A real index of the seed articles, built once per test session with the real model."""
-    from qa.indexer import build_index
+    from qa import build_index
 
     folder = tmp_path_factory.mktemp("real")
     corpus = folder / "corpus"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.ann import VectorIndexSettings, build_vector_index, search_vectors
+from qa.store.vector_index import VectorIndexSettings, build_vector_index, search_vectors
 
 
 def _clustered(count: int, dimension: int = 32, seed: int = 0) -> np.ndarray:

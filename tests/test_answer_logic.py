@@ -5,17 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
-from qa.abstention import AbstentionModel, fit_abstention
-from qa.answer import answer_cue, quantities
-from qa.chat import previous_questions
-from qa.followup import context_terms, is_follow_up, resolve_follow_up
-from qa.indexer import build_index
-from qa.lexical import LexicalIndex, tokenize
-from qa.retriever import Retriever
-from qa.types import Evidence
-
 from conftest import FakeEncoder
+
+from qa import build_index
+from qa.app.chat import previous_questions
+from qa.query.abstention import AbstentionModel, fit_abstention
+from qa.query.answer import answer_cue, quantities
+from qa.query.followup import context_terms, is_follow_up, resolve_follow_up
+from qa.query.retriever import Retriever
+from qa.store.lexical import LexicalIndex, tokenize
+from qa.types import Evidence
 
 
 def test_follow_up_takes_the_names_of_the_previous_question() -> None:
@@ -83,23 +82,22 @@ def test_duplicate_wire_copy_is_one_hit_citing_both(tmp_path: Path) -> None:
     assert {top.citation.article_id, *(c.article_id for c in top.also_in)} == {"a", "b"}
 
 
-def test_min_confidence_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_min_confidence_from_the_environment() -> None:
     import pytest
 
-    from qa.answer import AnswerSettings
-    from qa.errors import QAError
+    from qa.errors import UsageError
+    from qa.settings import Settings
 
-    monkeypatch.setenv("QA_MIN_CONFIDENCE", "0.8")
-    assert AnswerSettings.from_env().min_confidence == 0.8
-    monkeypatch.setenv("QA_MIN_CONFIDENCE", "high")
-    with pytest.raises(QAError, match="between 0 and 1"):
-        AnswerSettings.from_env()
+    settings = Settings.resolve(environ={"QA_MIN_CONFIDENCE": "0.8"}, only=["min_confidence"])
+    assert settings.answer_settings().min_confidence == 0.8
+    with pytest.raises(UsageError, match="QA_MIN_CONFIDENCE must be a number between 0 and 1"):
+        Settings.resolve(environ={"QA_MIN_CONFIDENCE": "high"}, only=["min_confidence"])
 
 
 def test_a_very_long_chat_history_is_handled_quickly(tmp_path: Path) -> None:
     import time
 
-    from qa.chat import make_responder
+    from qa.app.chat import make_responder
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

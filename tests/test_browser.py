@@ -12,7 +12,6 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS
 
 pytestmark = pytest.mark.slow
@@ -41,15 +40,16 @@ def chat_url(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: i
         if os.environ.get("QA_REQUIRE_BROWSER") == "1":
             pytest.fail("Chromium is required (QA_REQUIRE_BROWSER=1): apt-get install chromium")
         pytest.skip("Chromium not installed: apt-get install chromium to run the browser tests")
-    from qa.chat import ServeSettings, build_app, launch
-    from qa.indexer import build_index
-    from qa.retriever import Retriever
+    from qa import build_index
+    from qa.app.chat import build_app, launch
+    from qa.query.retriever import Retriever
+    from qa.settings import Settings
 
     folder = tmp_path_factory.mktemp("browser")
     shutil.copytree(SEEDS, folder / "corpus")
     (folder / "corpus" / "harbour.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     build_index(folder / "corpus", folder / "embeddings", encoder=real_encoder)
-    settings = ServeSettings(index_dir=str(folder / "embeddings"), port=_free_port())
+    settings = Settings(index_dir=str(folder / "embeddings"), port=_free_port())
     app = build_app(Retriever.load(folder / "embeddings", encoder=real_encoder), settings)
     app.queue()
     launch(app, settings, prevent_thread_lock=True, quiet=True)

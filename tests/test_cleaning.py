@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from qa.cleaning import clean
-from qa.corpus import parse_article, scan_corpus
-
 from conftest import SEEDS
+
+from qa.ingest.cleaning import clean
+from qa.ingest.corpus import parse_article, scan_corpus
 
 
 def _kept_text(article) -> str:  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from qa.corpus import MAX_ARTICLE_BYTES, parse_front_matter, scan_corpus
+from qa.ingest.corpus import MAX_ARTICLE_BYTES, parse_front_matter, scan_corpus
 
 GOOD = "A headline\n\nThe first sentence of the story. The second sentence follows.\n"
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
+from conftest import SEEDS
 
-from conftest import ROOT, SEEDS
-
-sys.path.insert(0, str(ROOT))
-from bench.crash_drill import run_drill  # noqa: E402
+from bench.crash_drill import run_drill
 
 pytestmark = pytest.mark.slow
 

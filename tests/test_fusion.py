@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from qa.fusion import group_duplicates, reciprocal_rank_fusion
+from qa.query.fusion import group_duplicates, reciprocal_rank_fusion
 
 
 def test_rrf_matches_brute_force() -> None:

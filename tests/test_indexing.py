@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError
-from qa.indexer import build_index
-from qa.retriever import Retriever
-from qa.store import current_generation, load_snapshot
-
 from conftest import FakeEncoder
+
+from qa import build_index
+from qa.errors import CorpusError, IndexCorruptError, IndexIncompatibleError, IndexMissingError, IndexWriteError
+from qa.query.retriever import Retriever
+from qa.store.manifest import current_generation
+from qa.store.snapshot import load_snapshot
 
 
 def test_incremental_update_embeds_only_what_changed(corpus_copy: Path, tmp_path: Path) -> None:
@@ -103,8 +103,8 @@ def test_crash_while_writing_leaves_previous_index(corpus_copy: Path, tmp_path: 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("qa.store.write_vector_index", boom)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("qa.store.generations.write_vector_index", boom)
+    with pytest.raises(IndexWriteError, match="No space left on device.*free some disk space"):
         build_index(corpus_copy, index, encoder=FakeEncoder())
     assert current_generation(index) == before
     assert not list(index.glob(".gen-*"))  # the partial generation was cleaned up
@@ -159,7 +159,7 @@ def test_concurrent_index_runs_are_serialised(corpus_copy: Path, tmp_path: Path)
     import threading
     import time
 
-    from qa.store import writer_lock
+    from qa.store.generations import writer_lock
 
     index = tmp_path / "embeddings"
     released = []
@@ -179,7 +179,7 @@ def test_concurrent_index_runs_are_serialised(corpus_copy: Path, tmp_path: Path)
 
 
 def test_an_update_keeps_the_split_settings_the_index_was_built_with(corpus_copy: Path, tmp_path: Path) -> None:
-    from qa.passages import SplitSettings
+    from qa.passages.splitter import SplitSettings
 
     index = tmp_path / "embeddings"
     build_index(corpus_copy, index, encoder=FakeEncoder(), settings=SplitSettings(title_in_embedding=True, max_tokens=64))
@@ -190,8 +190,8 @@ def test_an_update_keeps_the_split_settings_the_index_was_built_with(corpus_copy
 
 
 def test_incremental_bm25_scores_equal_a_fresh_build(corpus_copy: Path, tmp_path: Path) -> None:
-    from qa.lexical import LexicalIndex
-    from qa.passages import SplitSettings, embedding_text
+    from qa.passages.splitter import SplitSettings, embedding_text
+    from qa.store.lexical import LexicalIndex
 
     index = tmp_path / "embeddings"
     build_index(corpus_copy, index, encoder=FakeEncoder())
@@ -223,7 +223,7 @@ def test_unchanged_files_are_not_read_again_but_edits_are_seen(corpus_copy: Path
 
 @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
 def test_every_vector_index_kind_serves_and_is_kept_by_plain_updates(corpus_copy: Path, tmp_path: Path, kind: str) -> None:
-    from qa.ann import VectorIndexSettings
+    from qa.store.vector_index import VectorIndexSettings
 
     index = tmp_path / "embeddings"
     build_index(corpus_copy, index, encoder=FakeEncoder())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from qa.corpus import parse_article, scan_corpus
-from qa.passages import SplitSettings, split_article
-
 from conftest import SEEDS, FakeEncoder
+
+from qa.ingest.corpus import parse_article, scan_corpus
+from qa.passages.splitter import SplitSettings, split_article
 
 
 def _passages(article, settings=SplitSettings()):  # type: ignore[no-untyped-def]

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from qa.retriever import Retriever
-
 from conftest import DEV_QUESTIONS
+
+from qa.query.retriever import Retriever
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +80,7 @@ def test_different_figures_are_both_shown(retriever: Retriever) -> None:
 
 
 def test_chat_follow_up_is_answered_in_context(retriever: Retriever) -> None:
-    from qa.chat import make_responder
+    from qa.app.chat import make_responder
 
     respond = make_responder(retriever)
     history = [
@@ -103,7 +102,7 @@ def test_answer_sentences_are_verbatim_and_cited(retriever: Retriever, real_inde
 
 
 def _qa(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "qa.app.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def test_cli_ask_json_and_exit_codes(real_index: Path) -> None:
@@ -129,11 +128,12 @@ def _free_port() -> int:
 def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
     from gradio_client import Client
 
-    from qa.chat import ServeSettings, build_app, launch
+    from qa.app.chat import CONCURRENCY, MAX_QUEUE, build_app, launch
+    from qa.settings import Settings
 
-    settings = ServeSettings(port=_free_port())
+    settings = Settings(port=_free_port())
     app = build_app(retriever, settings)
-    app.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)
+    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     launch(app, settings, prevent_thread_lock=True, quiet=True)
     try:
         client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
@@ -153,7 +153,8 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
 
     from gradio_client import Client, handle_file
 
-    from qa.chat import ServeSettings, build_app, launch
+    from qa.app.chat import build_app, launch
+    from qa.settings import Settings
 
     shutil.copytree(real_index / "corpus", tmp_path / "corpus")
     shutil.copytree(real_index / "embeddings", tmp_path / "embeddings")
@@ -167,7 +168,7 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
     )
     note = tmp_path / "harbour.txt"
     note.write_text("Harbour closed\nA cyclone closed the Chennai harbour for two days, port officials said.\n", encoding="utf-8")
-    settings = ServeSettings(
+    settings = Settings(
         index_dir=str(tmp_path / "embeddings"), corpus_dir=str(tmp_path / "corpus"), port=_free_port(), admin=True
     )
     app = build_app(Retriever.load(settings.index_dir, encoder=real_encoder), settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qa.render import answer_dict, answer_markdown, escape_markdown, sources_html
+from qa.app.render import answer_dict, answer_markdown, escape_markdown, sources_html
 from qa.types import Answer, AnswerSentence, Citation, Hit
 
 PAYLOADS = [

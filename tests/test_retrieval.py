@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from qa.errors import QuestionError
-from qa.indexer import build_index
-from qa.retriever import Retriever, clean_question
-
 from conftest import FakeEncoder
+
+from qa import build_index
+from qa.errors import QuestionError
+from qa.query.retriever import Retriever, clean_question
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-from qa.chat import ServeSettings, build_app, launch
-from qa.indexer import build_index
-from qa.retriever import Retriever
-
 from conftest import FakeEncoder
+
+from qa import build_index
+from qa.app.chat import CONCURRENCY, MAX_QUEUE, build_app, launch
+from qa.query.retriever import Retriever
+from qa.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     folder = tmp_path_factory.mktemp("secure")
     shutil.copytree(SEEDS, folder / "corpus")
     build_index(folder / "corpus", folder / "embeddings", encoder=FakeEncoder())
-    settings = ServeSettings(index_dir=str(folder / "embeddings"), corpus_dir=str(folder / "corpus"), port=_free_port())
+    settings = Settings(index_dir=str(folder / "embeddings"), corpus_dir=str(folder / "corpus"), port=_free_port())
     app = build_app(Retriever.load(folder / "embeddings", encoder=FakeEncoder()), settings)
-    app.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)
+    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     launch(app, settings, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{settings.port}", folder
     app.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.sentences import split_sentences
+from qa.passages.sentences import split_sentences
 
 
 def _split(text: str) -> list[str]:

@@ -8,8 +8,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from qa.lexical import LexicalIndex, tokenize
-from qa.passage_table import PassageTable
+from qa.store.lexical import LexicalIndex, tokenize
+from qa.store.passage_table import PassageTable
 from qa.types import Passage, Span
 
 TEXTS = [
@@ -78,13 +78,12 @@ def test_passage_table_refuses_files_that_disagree(tmp_path: Path) -> None:
 def test_encoding_backends_are_checked_and_a_missing_one_names_its_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
-    from qa.encoder import SentenceTransformerEncoder
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
     from qa.errors import ModelError
 
     with pytest.raises(ModelError, match="unknown backend"):
         SentenceTransformerEncoder(backend="tensorrt")
-    monkeypatch.setenv("QA_BACKEND", "openvino")
-    encoder = SentenceTransformerEncoder()
+    encoder = SentenceTransformerEncoder(backend="openvino")
     assert encoder.backend == "openvino"
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("optimum", "openvino") else real_find_spec(name, *a))

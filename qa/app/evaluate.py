@@ -20,8 +20,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from qa.abstention import AbstentionModel, fit_abstention
-from qa.retriever import Retriever
+from qa.query.abstention import AbstentionModel, fit_abstention
+from qa.query.retriever import Retriever
 from qa.types import Evidence, SearchMode
 
 MRR_DEPTH = 10

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from qa.cleaning import clean
+from qa.ingest.cleaning import clean
+from qa.ingest.textfile import check_size, decode_text
 from qa.types import Article, Block
 
 ARTICLE_SUFFIXES = (".txt", ".md")
@@ -140,20 +141,14 @@ def _read_file(path: Path, root: Path) -> CorpusFile | Problem:
     if not stat.S_ISREG(status.st_mode):
         return Problem(shown, "not a regular file: skipped")
     size = status.st_size
-    if size > MAX_ARTICLE_BYTES:
-        return Problem(shown, f"too large ({size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,}): split it into articles")
     try:
+        check_size(size, MAX_ARTICLE_BYTES)
         data = resolved.read_bytes()
+        text = decode_text(data)
     except OSError as error:
         return Problem(shown, f"cannot be read ({error.strerror or error}): check its permissions")
-    if b"\x00" in data:
-        return Problem(shown, "binary file (contains NUL bytes): save the article as UTF-8 text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return Problem(shown, f"not valid UTF-8 (byte {error.start}): re-save the file as UTF-8")
-    if not text.strip():
-        return Problem(shown, "empty file: add the article's text or remove the file")
+    except ValueError as error:
+        return Problem(shown, str(error))
     return CorpusFile(article_id_for(relative), shown, text, content_hash(data), size, status.st_mtime_ns)
 
 
@@ -227,5 +222,8 @@ def scan_corpus(folder: str | Path) -> CorpusScan:
     articles: list[Article] = []
     for file in files:
         result = parse_file(file)
-        (problems if isinstance(result, Problem) else articles).append(result)  # type: ignore[arg-type]
+        if isinstance(result, Problem):
+            problems.append(result)
+        else:
+            articles.append(result)
     return CorpusScan(tuple(articles), tuple(problems))

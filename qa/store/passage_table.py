@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from qa.arrays import mapped, offsets_from_lengths
+from qa.store.arrays import mapped, offsets_from_lengths
 from qa.types import Passage, Span
 
 PASSAGE_FILES = ("passage_spans.npy", "passage_texts.bin", "text_offsets.npy", "sentence_spans.npy", "sentence_offsets.npy")

@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from qa.types import ProgressFn
+
 _WORD = re.compile(r"\S+")
 _TERM = re.compile(r"\w+")
 
@@ -42,7 +44,7 @@ class HashingEncoder:
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm else vector
 
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text."""
         return np.array([self._vector(t) for t in texts], dtype=np.float32).reshape(len(texts), self._dimension)
 
@@ -51,9 +53,11 @@ class HashingEncoder:
         return [[m.span() for m in _WORD.finditer(t)] for t in texts]
 
     def encode_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: bool = False
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Passage vectors and a vector per span (each span embedded on its own)."""
         self.encoded_passages += len(texts)
+        if progress is not None:
+            progress(len(texts), len(texts))
         sentences = [text[a:b] for text, row in zip(texts, spans) for a, b in row]
         return self.encode(texts), self.encode(sentences)

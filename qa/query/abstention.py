@@ -52,8 +52,8 @@ def fit_abstention(evidence: Sequence[Evidence], answerable: Sequence[bool], l2:
         beta -= step
         if float(np.abs(step).max()) < 1e-8:
             break
-    weights = tuple(float(round(w, 4)) for w in beta[:-1])
-    return AbstentionModel(weights, float(round(beta[-1], 4)))  # type: ignore[arg-type]
+    w = [float(round(value, 4)) for value in beta[:-1]]
+    return AbstentionModel((w[0], w[1], w[2], w[3]), float(round(beta[-1], 4)))
 
 
 # Fitted with `qa eval eval/calibration-questions.jsonl --calibrate` on the seed articles.

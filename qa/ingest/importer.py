@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from qa.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, Problem
+from qa.errors import CorpusError
+from qa.ingest.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, Problem
+from qa.ingest.textfile import check_size, read_text_file
 
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
@@ -48,28 +50,11 @@ def markdown_article(text: str, *, title: str = "", source: str = "", url: str =
     return (f"---\n{front}---\n" if front else "") + text.strip() + "\n"
 
 
-def _read_text(path: Path, limit: int) -> str:
-    size = path.stat().st_size
-    if size > limit:
-        raise ValueError(f"too large ({size:,} bytes; the limit is {limit:,})")
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise ValueError("binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"not valid UTF-8 (byte {error.start}): re-save it as UTF-8") from error
-    if not text.strip():
-        raise ValueError("empty file")
-    return text
-
-
 def _from_html(path: Path) -> list[tuple[str, str]]:
     import trafilatura
 
+    check_size(path.stat().st_size, MAX_ARTICLE_BYTES * 4)
     raw = path.read_bytes()
-    if len(raw) > MAX_ARTICLE_BYTES * 4:
-        raise ValueError(f"too large ({len(raw):,} bytes)")
     document = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_tables=False)
     data = document.as_dict() if document is not None and hasattr(document, "as_dict") else document
     if not data or not (data.get("text") or "").strip():
@@ -83,7 +68,7 @@ def _from_html(path: Path) -> list[tuple[str, str]]:
 
 def _from_jsonl(path: Path, problems: list[Problem]) -> list[tuple[str, str]]:
     articles = []
-    for number, line in enumerate(_read_text(path, MAX_JSONL_BYTES).splitlines(), start=1):
+    for number, line in enumerate(read_text_file(path, MAX_JSONL_BYTES).splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path.name}:{number}"
@@ -109,14 +94,20 @@ def _from_jsonl(path: Path, problems: list[Problem]) -> list[tuple[str, str]]:
 
 
 def _write_unique(corpus: Path, name: str, suffix: str, body: str) -> Path | None:
-    """Write ``body`` as a new file; None when an identical file is already there."""
+    """Write ``body`` as a new file; None when an identical file is already there.
+
+    The file is created with ``O_EXCL``, so two imports at once (an upload in the chat and
+    ``qa add``) never overwrite each other: the second one takes the next free name.
+    """
     for attempt in range(1, 1000):
         candidate = corpus / (f"{name}{suffix}" if attempt == 1 else f"{name}-{attempt}{suffix}")
-        if candidate.exists():
+        try:
+            with candidate.open("x", encoding="utf-8") as handle:
+                handle.write(body)
+        except FileExistsError:
             if candidate.read_text(encoding="utf-8", errors="replace") == body:
                 return None
             continue
-        candidate.write_text(body, encoding="utf-8")
         return candidate
     raise ValueError(f"too many files named {name}")
 
@@ -124,7 +115,12 @@ def _write_unique(corpus: Path, name: str, suffix: str, body: str) -> Path | Non
 def import_files(paths: Iterable[str | Path], corpus_dir: str | Path) -> ImportReport:
     """Import each given file into ``corpus_dir``; report what was written and skipped."""
     corpus = Path(corpus_dir)
-    corpus.mkdir(parents=True, exist_ok=True)
+    try:
+        corpus.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CorpusError(
+            f"cannot create the corpus folder {corpus} ({error.strerror or error}): choose a writable one with --corpus (or QA_CORPUS)"
+        ) from error
     written: list[str] = []
     problems: list[Problem] = []
     for given in paths:
@@ -139,7 +135,7 @@ def import_files(paths: Iterable[str | Path], corpus_dir: str | Path) -> ImportR
                 raise ValueError("not a file (folders are not imported: pass the files)")
             suffix = path.suffix.lower()
             if suffix in ARTICLE_SUFFIXES:
-                articles = [(slug(path.stem), _read_text(path, MAX_ARTICLE_BYTES))]
+                articles = [(slug(path.stem), read_text_file(path, MAX_ARTICLE_BYTES))]
             elif suffix in HTML_SUFFIXES:
                 articles = [(name, body) for name, body in _from_html(path)]
             elif suffix in JSONL_SUFFIXES:
@@ -150,7 +146,11 @@ def import_files(paths: Iterable[str | Path], corpus_dir: str | Path) -> ImportR
             problems.append(Problem(shown, str(error)))
             continue
         for name, body in articles:
-            target = _write_unique(corpus, name, path.suffix.lower() if path.suffix.lower() in ARTICLE_SUFFIXES else ".md", body)
+            try:
+                target = _write_unique(corpus, name, path.suffix.lower() if path.suffix.lower() in ARTICLE_SUFFIXES else ".md", body)
+            except OSError as error:
+                problems.append(Problem(shown, f"cannot be written into {corpus} ({error.strerror or error}): check the folder's permissions and free space"))
+                continue
             if target is None:
                 problems.append(Problem(shown, f"already in the corpus as {name}: skipped"))
             else:

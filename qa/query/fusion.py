@@ -15,7 +15,7 @@ DUPLICATE_COSINE = 0.95
 
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[int]], *, k: int = RRF_K, weights: Sequence[float] | None = None
+    rankings: Sequence[Sequence[int] | np.ndarray], *, k: int = RRF_K, weights: Sequence[float] | None = None
 ) -> list[tuple[int, float]]:
     """Fuse best-first lists of ids: ``score(d) = sum_i w_i / (k + rank_i(d))``, best first.
 
@@ -38,7 +38,7 @@ def _normalised(text: str) -> str:
 
 
 def group_duplicates(
-    order: Sequence[int], texts: Sequence[str], vectors: np.ndarray, *, limit: int, threshold: float = DUPLICATE_COSINE
+    order: Sequence[int] | np.ndarray, texts: Sequence[str], vectors: np.ndarray, *, limit: int, threshold: float = DUPLICATE_COSINE
 ) -> list[tuple[int, list[int]]]:
     """Walk ``order`` best first; fold each item into an earlier kept one it duplicates.
 
@@ -49,7 +49,7 @@ def group_duplicates(
     (copies of a passage score alike, so they rank next to it).
     """
     groups: list[tuple[int, list[int]]] = []
-    kept = np.empty((max(limit, 1), vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    kept = np.empty((max(min(limit, len(order)), 1), vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
     kept_texts: dict[str, int] = {}
     full_at: int | None = None
     for row, item in enumerate(order):

@@ -6,13 +6,12 @@ query on two cores), and an inverted-file index (``ivf``: k-means lists, a few o
 scanned per query) above it; ``hnsw`` is there for those who prefer a graph. Vectors are
 unit length, so inner product is cosine similarity. Every setting can be overridden with
 ``VectorIndexSettings`` (``qa index --vector-index``, ``QA_NPROBE``/``QA_EF_SEARCH`` at
-query time).
+query time, through ``SearchTuning``).
 """
 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,6 +36,14 @@ class VectorIndexSettings:
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 128
 
+    @classmethod
+    def for_kind(cls, kind: str) -> "VectorIndexSettings":
+        """Default settings of one ``kind``; ``ValueError`` for a kind this version does not know."""
+        for known in INDEX_KINDS:
+            if kind == known:
+                return cls(kind=known)
+        raise ValueError(f"unknown vector index kind {kind!r}: use one of {', '.join(INDEX_KINDS)}")
+
     def chosen_kind(self, size: int) -> Literal["flat", "ivf", "hnsw"]:
         """The kind for ``size`` vectors: ``kind`` unless it is ``auto``."""
         if self.kind != "auto":
@@ -56,19 +63,22 @@ def build_vector_index(vectors: np.ndarray, settings: VectorIndexSettings | None
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dimension = int(vectors.shape[1])
     chosen = settings.chosen_kind(len(vectors))
+    index: faiss.Index
     if chosen == "hnsw":
-        index = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = settings.hnsw_ef_construction
-        index.hnsw.efSearch = settings.hnsw_ef_search
+        graph = faiss.IndexHNSWFlat(dimension, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = settings.hnsw_ef_construction
+        graph.hnsw.efSearch = settings.hnsw_ef_search
+        index = graph
     elif chosen == "ivf":
         lists = settings.lists_for(len(vectors))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, lists, faiss.METRIC_INNER_PRODUCT)
+        inverted = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimension), dimension, lists, faiss.METRIC_INNER_PRODUCT)
         sample = vectors
         if len(vectors) > lists * _TRAINING_SAMPLE_PER_LIST:
             rows = np.random.default_rng(0).choice(len(vectors), lists * _TRAINING_SAMPLE_PER_LIST, replace=False)
             sample = vectors[np.sort(rows)]
-        index.train(sample)
-        index.nprobe = min(settings.ivf_probe, lists)
+        inverted.train(sample)
+        inverted.nprobe = min(settings.ivf_probe, lists)
+        index = inverted
     else:
         index = faiss.IndexFlatIP(dimension)
     if len(vectors):
@@ -76,12 +86,20 @@ def build_vector_index(vectors: np.ndarray, settings: VectorIndexSettings | None
     return index
 
 
-def tune_search(index: faiss.Index, *, nprobe: int | None = None, ef_search: int | None = None) -> None:
+@dataclass(frozen=True)
+class SearchTuning:
+    """Query-time knobs of a loaded index; None keeps what the build chose."""
+
+    nprobe: int | None = None  # IVF lists scanned per query
+    ef_search: int | None = None  # HNSW beam width
+
+
+def tune_search(index: faiss.Index, tuning: SearchTuning) -> None:
     """Set the query-time knobs of a loaded index (IVF lists scanned, HNSW beam width)."""
-    if nprobe and isinstance(index, faiss.IndexIVF):
-        index.nprobe = min(nprobe, index.nlist)
-    if ef_search and isinstance(index, faiss.IndexHNSW):
-        index.hnsw.efSearch = ef_search
+    if tuning.nprobe and isinstance(index, faiss.IndexIVF):
+        index.nprobe = min(tuning.nprobe, index.nlist)
+    if tuning.ef_search and isinstance(index, faiss.IndexHNSW):
+        index.hnsw.efSearch = tuning.ef_search
 
 
 def search_vectors(index: faiss.Index, query: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,18 +117,12 @@ def write_vector_index(index: faiss.Index, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def read_vector_index(path: Path) -> faiss.Index:
+def read_vector_index(path: Path, tuning: SearchTuning | None = None) -> faiss.Index:
     """Read an index written by ``write_vector_index``, memory-mapped where FAISS allows it
-    (IVF lists), with the build's query-time settings unless ``QA_NPROBE``/``QA_EF_SEARCH``
-    override them."""
+    (IVF lists), with the build's query-time settings unless ``tuning`` overrides them."""
     try:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError:
         index = faiss.read_index(str(path))
-    tune_search(index, nprobe=_env_int("QA_NPROBE"), ef_search=_env_int("QA_EF_SEARCH"))
+    tune_search(index, tuning or SearchTuning())
     return index
-
-
-def _env_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() and int(value) > 0 else None

@@ -9,14 +9,17 @@ cut at white space between word pieces.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Callable, Mapping, Sequence
 
-from qa.sentences import split_sentences
+from qa.passages.sentences import split_sentences
 from qa.types import Article, Passage, Span
 
 OffsetsFn = Callable[[Sequence[str]], list[list[tuple[int, int]]]]
 SPLITTER_VERSION = 1
+MIN_PASSAGE_TOKENS = 16
+MAX_PASSAGE_TOKENS = 8192
+MAX_OVERLAP_SENTENCES = 10
 _SAFETY_TOKENS = 8
 _MAX_TITLE_WORDS = 24
 
@@ -30,9 +33,31 @@ class SplitSettings:
     title_in_embedding: bool = False
     version: int = SPLITTER_VERSION
 
+    def __post_init__(self) -> None:
+        if not MIN_PASSAGE_TOKENS <= self.max_tokens <= MAX_PASSAGE_TOKENS:
+            raise ValueError(f"max_tokens must be between {MIN_PASSAGE_TOKENS} and {MAX_PASSAGE_TOKENS}, not {self.max_tokens}")
+        if not 0 <= self.overlap_sentences <= MAX_OVERLAP_SENTENCES:
+            raise ValueError(f"overlap_sentences must be between 0 and {MAX_OVERLAP_SENTENCES}, not {self.overlap_sentences}")
+
     def as_dict(self) -> dict[str, object]:
         """The settings as plain JSON values."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object]) -> "SplitSettings":
+        """Settings recorded by ``as_dict``; ``ValueError`` names what does not fit."""
+        unknown = sorted(set(values) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown split settings {unknown}")
+        max_tokens, overlap = values.get("max_tokens", 128), values.get("overlap_sentences", 1)
+        title, version = values.get("title_in_embedding", False), values.get("version", SPLITTER_VERSION)
+        if not (_is_int(max_tokens) and _is_int(overlap) and _is_int(version) and isinstance(title, bool)):
+            raise ValueError(f"malformed split settings {dict(values)}")
+        return cls(int(str(max_tokens)), int(str(overlap)), title, int(str(version)))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def embedding_text(title: str, passage_text: str, settings: SplitSettings) -> str:

@@ -15,19 +15,19 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Any, Sequence, Union
 
 import bm25s
 import numpy as np
 
-from qa.arrays import mapped, offsets_from_lengths
+from qa.store.arrays import mapped, offsets_from_lengths
 
 EMPTY_TOKEN = ""
 Segment = Union[range, Sequence[str]]
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -8,18 +8,17 @@ kept together with its items. The answer is declined when the evidence is weak.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from qa.abstention import DEFAULT_ABSTENTION, AbstentionModel
-from qa.cleaning import looks_like_headline
-from qa.errors import QAError
-from qa.lexical import tokenize
-from qa.store import IndexSnapshot
+from qa.errors import UsageError
+from qa.ingest.cleaning import looks_like_headline
+from qa.query.abstention import DEFAULT_ABSTENTION, AbstentionModel
+from qa.store.lexical import tokenize
+from qa.store.snapshot import IndexSnapshot
 from qa.types import Answer, AnswerSentence, Evidence, Hit, Passage, SearchMode, Span
 
 _MAX_LIST_ITEMS = 5
@@ -71,19 +70,9 @@ class AnswerSettings:
     related_cosine: float = 0.5
     related_margin: float = 0.35
 
-    @classmethod
-    def from_env(cls) -> "AnswerSettings":
-        """Defaults, with ``min_confidence`` from ``QA_MIN_CONFIDENCE`` when it is set."""
-        value = os.environ.get("QA_MIN_CONFIDENCE")
-        if not value:
-            return cls()
-        try:
-            threshold = float(value)
-        except ValueError:
-            raise QAError(f"QA_MIN_CONFIDENCE must be a number between 0 and 1, not {value!r}") from None
-        if not 0.0 <= threshold <= 1.0:
-            raise QAError(f"QA_MIN_CONFIDENCE must be between 0 and 1, not {threshold}")
-        return cls(min_confidence=threshold)
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise UsageError(f"min_confidence must be between 0 and 1, not {self.min_confidence} (QA_MIN_CONFIDENCE)")
 
 
 @dataclass(frozen=True)

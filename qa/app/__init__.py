@@ -1,0 +1,1 @@
+"""The faces of the assistant: the ``qa`` command, the Gradio chat, rendering, evaluation."""

@@ -1,0 +1,230 @@
+"""The Gradio chat: answers with numbered citations and a sources panel.
+
+Safe by default: binds 127.0.0.1, makes no share link, exposes no monitoring route,
+bounds the queue and upload size, and takes ``USER:PASSWORD`` when it must be exposed.
+Everything from the articles or the user is escaped in ``qa.app.render`` before display.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import gradio as gr
+
+from qa.app.render import answer_markdown, escape_markdown, sources_html
+from qa.app.reports import index_lines, problem_lines
+from qa.errors import IndexStateError, QAError, QuestionError, UsageError
+from qa.indexing.library import Library
+from qa.query.followup import resolve_follow_up
+from qa.query.question import MAX_QUESTION_CHARS, clean_question
+from qa.query.retriever import Retriever
+from qa.settings import Settings
+from qa.types import SEARCH_MODES, ProgressFn
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "Who is India's National Security Adviser?",
+    "Why did the US double tariffs on Indian goods?",
+    "What share of Indian weapons came from Russia about seven years ago?",
+    "What is the capital of Australia?",
+)
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_CSS = """
+.qa-source { border-left: 3px solid #8884; padding: 0.2em 0.8em; margin-bottom: 0.8em; }
+.qa-where, .qa-also, .qa-note { font-size: 0.85em; opacity: 0.8; }
+.qa-source mark { padding: 0 0.1em; }
+"""
+
+
+K = 5
+MAX_QUEUE = 64
+CONCURRENCY = 4
+MAX_FILE_SIZE = "5mb"
+HISTORY_TURNS = 6  # earlier questions a follow-up is resolved against
+
+
+def library_for(settings: Settings, progress: ProgressFn | None = None, retriever: Retriever | None = None) -> Library:
+    """The write side for the chat's folders (sharing the retriever's encoder when given)."""
+    return Library(
+        settings.corpus_dir,
+        settings.index_dir,
+        model=settings.model,
+        encoder=retriever.encoder if retriever is not None else None,
+        encoder_settings=settings.encoder_settings(),
+        progress=progress,
+    )
+
+
+def ensure_index(settings: Settings) -> None:
+    """Build the index from the corpus when the index folder has none yet."""
+    library = library_for(settings)
+    if library.has_index():
+        return
+    print(f"No index in {settings.index_dir}: building it from {settings.corpus_dir} (first start only)…", flush=True)
+    report = library.update()
+    for line in problem_lines(report.problems) + index_lines(report):
+        print(line, flush=True)
+
+
+def _text_of(content: Any) -> str:
+    """The text of a chat message's content, whatever shape Gradio gives it."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, (list, tuple)):
+        return " ".join(_text_of(part) for part in content)
+    return ""
+
+
+def previous_questions(history: list[Any], limit: int = HISTORY_TURNS) -> list[str]:
+    """The user's last ``limit`` valid questions in a Gradio chat history, oldest first.
+
+    Only the last ``4 * limit`` messages are looked at, and a message that is not a valid
+    question (too long, empty) is left out before anything else reads it, so a long or
+    hostile history costs no more than a short one.
+    """
+    asked: list[str] = []
+    for message in history[-4 * limit :]:
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        text = _text_of(message.get("content"))
+        if len(text) > MAX_QUESTION_CHARS * 4:
+            continue
+        try:
+            asked.append(clean_question(text))
+        except QuestionError:
+            continue
+    return asked[-limit:]
+
+
+def make_responder(retriever: Retriever, k: int = K) -> Callable[[str, list[Any], str], tuple[str, str]]:
+    """The chat function: (message, history, mode) -> (reply Markdown, sources HTML)."""
+
+    def respond(message: str, history: list[Any], mode: str = "hybrid") -> tuple[str, str]:
+        retriever.refresh()  # between questions only: a question runs on one snapshot
+        try:
+            message = clean_question(_text_of(message))  # before anything else reads it
+            question = resolve_follow_up(message, previous_questions(history or []))
+            answer = retriever.answer(question, k=k, mode=mode)
+        except QuestionError as error:
+            return escape_markdown(str(error)), ""
+        except IndexStateError as error:
+            log.warning("question failed: %s", error)
+            return escape_markdown(f"The index cannot answer right now: {error}"), ""
+        reply = answer_markdown(answer)
+        if question != message:
+            reply = f"*Taken as: {escape_markdown(question)}*\n\n{reply}"
+        return reply, sources_html(answer)
+
+    return respond
+
+
+def build_app(retriever: Retriever, settings: Settings | None = None, examples: tuple[str, ...] = EXAMPLES) -> gr.Blocks:
+    """The chat page over ``retriever`` (with the upload panel when ``settings.admin``)."""
+    settings = settings or Settings()
+    articles = len(retriever.snapshot.manifest.articles)
+    with gr.Blocks(title="Ask the articles", fill_height=True) as app:
+        gr.Markdown(
+            f"### Ask the articles\nAnswers are copied word for word from {articles} indexed articles, "
+            "with numbered citations. No text is generated."
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                sources = gr.HTML(label="Sources", render=False, value="<p class='qa-empty'>Sources appear here.</p>")
+                mode = gr.Radio(list(SEARCH_MODES), value="hybrid", label="Search mode", render=False)
+                gr.ChatInterface(
+                    fn=make_responder(retriever, K),
+                    chatbot=gr.Chatbot(label="Answers", sanitize_html=True, render_markdown=True, height=520),
+                    textbox=gr.Textbox(placeholder="Ask a question about the articles…", max_length=MAX_QUESTION_CHARS, submit_btn=True),
+                    additional_inputs=[mode],
+                    additional_outputs=[sources],
+                    examples=[[question, "hybrid"] for question in examples],
+                    cache_examples=False,
+                    api_name="ask",
+                    flagging_mode="never",
+                    fill_height=True,
+                )
+            with gr.Column(scale=2):
+                gr.Markdown("#### Sources")
+                sources.render()
+        if settings.admin:
+            _admin_panel(retriever, settings)
+    return app
+
+
+def _admin_panel(retriever: Retriever, settings: Settings) -> None:
+    """Upload articles and rebuild the index from the page (only with ``--admin``)."""
+    with gr.Accordion("Add articles (admin)", open=False):
+        files = gr.File(
+            label="Articles: .txt, .md, .html or .jsonl",
+            file_count="multiple",
+            file_types=[".txt", ".md", ".html", ".htm", ".jsonl"],
+        )
+        button = gr.Button("Add and rebuild the index")
+        status = gr.Markdown()
+
+        def add_and_rebuild(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:
+            if not paths:
+                return "Choose one or more files first."
+
+            def report_progress(done: int, total: int) -> None:
+                progress((done, total), desc="Embedding", unit="passages")
+
+            library = library_for(settings, report_progress, retriever)
+            try:
+                report = library.add(paths)
+            except QAError as error:
+                return escape_markdown(f"Nothing was added, the previous index keeps serving: {error}")
+            retriever.refresh()
+            assert report.indexed is not None
+            lines = [f"Added {len(report.imported.written)} article(s). Index: {report.indexed.summary()}"]
+            lines += [f"- {escape_markdown(line)}" for line in problem_lines(report.problems)]
+            return "\n".join(lines)
+
+        button.click(add_and_rebuild, inputs=[files], outputs=[status], api_name="add_articles", concurrency_limit=1)
+
+
+def prepare_app(settings: Settings) -> gr.Blocks:
+    """Build the index if there is none, load it, and return the queued chat app."""
+    ensure_index(settings)
+    retriever = Retriever.load(
+        settings.index_dir,
+        answer_settings=settings.answer_settings(),
+        tuning=settings.search_tuning(),
+        encoder_settings=settings.encoder_settings(),
+    )
+    app = build_app(retriever, settings)
+    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
+    return app
+
+
+def launch(app: gr.Blocks, settings: Settings, **extra: Any) -> Any:
+    """Serve ``app`` with the safe defaults; ``extra`` goes to ``Blocks.launch``."""
+    if settings.host not in _LOOPBACK and settings.auth is None:
+        print(f"warning: serving on {settings.host} without --auth; anyone who can reach it can use the chat", flush=True)
+    try:
+        return app.launch(
+            server_name=settings.host,
+            server_port=settings.port,
+            share=False,
+            auth=settings.auth,
+            enable_monitoring=False,
+            max_file_size=MAX_FILE_SIZE,
+            show_error=False,
+            ssr_mode=False,
+            mcp_server=False,
+            css=_CSS,
+            **extra,
+        )
+    except OSError as error:
+        raise UsageError(
+            f"cannot listen on {settings.host}:{settings.port} ({error}): choose another --port (or QA_PORT) or --host"
+        ) from error
+
+
+def serve(settings: Settings) -> None:
+    """Build the index if needed, then serve the chat until interrupted."""
+    launch(prepare_app(settings), settings)

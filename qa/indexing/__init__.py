@@ -1,0 +1,1 @@
+"""The write side: plan an update, embed what changed, write a generation; ``Library``."""

@@ -1,0 +1,1 @@
+"""Article files in: reading the corpus folder, removing boilerplate, importing new files."""

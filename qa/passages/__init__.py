@@ -1,0 +1,1 @@
+"""Articles into passages: sentence boundaries, and passages that fit the model."""

@@ -1,0 +1,1 @@
+"""The read side: question checks, rankings, fusion, answer sentences, declines, follow-ups."""

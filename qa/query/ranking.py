@@ -1,0 +1,71 @@
+"""Candidate rankings, one function per search mode: the only place the mode is looked at.
+
+``dense`` ranks by FAISS (cosine), ``bm25`` by BM25 (passages with no matching term left
+out), ``hybrid`` by reciprocal rank fusion of both. Each returns the candidates best first
+with the mode's own score, and the BM25 scores of every passage when it computed them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from qa.query.fusion import reciprocal_rank_fusion
+from qa.store.snapshot import IndexSnapshot
+from qa.store.vector_index import search_vectors
+from qa.types import SearchMode
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Candidate passages best first, the mode's score of each, and BM25 of all passages
+    (None when the mode did not compute it)."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    bm25_all: np.ndarray | None
+
+
+def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` highest scores, best first, ties by index."""
+    if n <= 0 or len(scores) == 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def _bm25_ids(snapshot: IndexSnapshot, question: str, pool: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = snapshot.lexical.scores(question)
+    top = top_indices(scores, pool)
+    return top[scores[top] > 0].astype(np.int64), scores
+
+
+def dense_ranking(snapshot: IndexSnapshot, question: str, vector: np.ndarray, pool: int) -> Ranking:
+    """The ``pool`` nearest passages by cosine."""
+    ids, scores = search_vectors(snapshot.vector_index, vector, pool)
+    return Ranking(ids, scores.astype(np.float64), None)
+
+
+def bm25_ranking(snapshot: IndexSnapshot, question: str, vector: np.ndarray, pool: int) -> Ranking:
+    """The ``pool`` best passages by BM25 that match at least one question term."""
+    ids, scores = _bm25_ids(snapshot, question, pool)
+    return Ranking(ids, scores[ids].astype(np.float64), scores)
+
+
+def hybrid_ranking(snapshot: IndexSnapshot, question: str, vector: np.ndarray, pool: int) -> Ranking:
+    """Reciprocal rank fusion of the dense and BM25 pools."""
+    dense_ids, _ = search_vectors(snapshot.vector_index, vector, pool)
+    lexical_ids, scores = _bm25_ids(snapshot, question, pool)
+    fused = reciprocal_rank_fusion([dense_ids, lexical_ids])
+    ids = np.array([item for item, _ in fused], dtype=np.int64)
+    return Ranking(ids, np.array([score for _, score in fused], dtype=np.float64), scores)
+
+
+Ranker = Callable[[IndexSnapshot, str, np.ndarray, int], Ranking]
+RANKERS: dict[SearchMode, Ranker] = {
+    "hybrid": hybrid_ranking,
+    "dense": dense_ranking,
+    "bm25": bm25_ranking,
+}

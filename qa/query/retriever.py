@@ -1,0 +1,156 @@
+"""``Retriever``: the one front object. Load an index, search it, answer from it.
+
+Search modes: ``dense`` (FAISS over sentence embeddings), ``bm25`` (lexical) and
+``hybrid`` (reciprocal rank fusion of both over a generous candidate pool; the default).
+Near-identical passages are folded into one hit that cites every article carrying them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from qa.embedding import EncoderSettings, load_encoder
+from qa.embedding.encoder import TextEncoder, canonical_model_name
+from qa.errors import IndexIncompatibleError, IndexStateError
+from qa.query.answer import AnswerSettings, extract_answer
+from qa.query.fusion import group_duplicates
+from qa.query.question import check_hits, clean_question, parse_mode
+from qa.query.ranking import RANKERS, Ranker
+from qa.store.manifest import current_generation, rebuild_hint
+from qa.store.snapshot import IndexSnapshot, load_snapshot
+from qa.store.vector_index import SearchTuning
+from qa.types import Answer, Hit
+
+log = logging.getLogger(__name__)
+
+MIN_POOL = 50
+DEFAULT_INDEX_DIR = "embeddings"
+
+
+class Retriever:
+    """Search and answer over one index folder; safe to share between threads."""
+
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        encoder: TextEncoder,
+        index_dir: Path,
+        answer_settings: AnswerSettings | None = None,
+        tuning: SearchTuning | None = None,
+    ) -> None:
+        self._snapshot = snapshot
+        self.encoder = encoder
+        self.index_dir = index_dir
+        self.answer_settings = answer_settings or AnswerSettings()
+        self.tuning = tuning or SearchTuning()
+        self._swap_lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path = DEFAULT_INDEX_DIR,
+        *,
+        model: str | None = None,
+        encoder: TextEncoder | None = None,
+        answer_settings: AnswerSettings | None = None,
+        tuning: SearchTuning | None = None,
+        encoder_settings: EncoderSettings | None = None,
+    ) -> "Retriever":
+        """Open the index in ``path``; refuse one built with another model than ``model``.
+
+        ``qa.settings.Settings`` gathers every argument from flags and the environment
+        (``Settings.resolve().retriever()``); here nothing is read from the environment.
+        """
+        index_dir = Path(path)
+        snapshot = load_snapshot(index_dir, tuning=tuning)
+        built_with = snapshot.manifest.model
+        wanted = encoder.name if encoder is not None else canonical_model_name(model) if model else built_with
+        if wanted != built_with:
+            raise IndexIncompatibleError(
+                f"the index in {index_dir} was built with {built_with}, not {wanted}: "
+                f"rebuild it with `qa index --full --model {wanted} --index {index_dir}`, or load it without a model"
+            )
+        encoder = encoder or load_encoder(built_with, encoder_settings)
+        return cls(snapshot, encoder, index_dir, answer_settings, tuning)
+
+    @property
+    def snapshot(self) -> IndexSnapshot:
+        """The generation being served."""
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        """Switch to a newer generation if ``qa index`` wrote one; True when it switched.
+
+        The new generation is loaded and checked while the current one keeps serving; only
+        the swap itself takes the lock. One that fails to load is logged and ignored.
+        """
+        name = current_generation(self.index_dir)
+        if name is None or name == self._snapshot.generation:
+            return False
+        try:
+            snapshot = load_snapshot(self.index_dir, tuning=self.tuning)
+        except IndexStateError as error:
+            log.warning("kept serving %s: %s", self._snapshot.generation, error)
+            return False
+        if snapshot.manifest.model != self.encoder.name or snapshot.manifest.dimension != self._snapshot.manifest.dimension:
+            log.warning("kept serving %s: the new index uses another model; %s", self._snapshot.generation, rebuild_hint(self.index_dir))
+            return False
+        with self._swap_lock:
+            if snapshot.generation == self._snapshot.generation or snapshot.manifest.created < self._snapshot.manifest.created:
+                return False
+            self._snapshot = snapshot
+            return True
+
+    def embed_question(self, question: str) -> np.ndarray:
+        """The question's unit-length embedding."""
+        return self.encoder.encode([question])[0]
+
+    def search(self, question: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+        """The ``k`` best passages for ``question`` (1 <= k <= 1000), best first, duplicates folded."""
+        question, k, ranker = clean_question(question), check_hits(k), RANKERS[parse_mode(mode)]
+        return self._search(self._snapshot, question, self.embed_question(question), k, ranker)
+
+    def answer(self, question: str, k: int = 5, mode: str = "hybrid") -> Answer:
+        """The answer sentence(s) copied from the articles, or ``found=False``."""
+        question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
+        snapshot = self._snapshot
+        vector = self.embed_question(question)
+        hits = self._search(snapshot, question, vector, k, RANKERS[search_mode])
+        return extract_answer(question, vector, hits, snapshot, self.answer_settings, search_mode)
+
+    def _search(self, snapshot: IndexSnapshot, question: str, vector: np.ndarray, k: int, ranker: Ranker) -> list[Hit]:
+        pool = min(len(snapshot.table), max(MIN_POOL, 10 * k))
+        ranking = ranker(snapshot, question, vector, pool)
+        ids = ranking.ids
+        if not len(ids):
+            return []
+        candidate_vectors = np.asarray(snapshot.vectors[ids], dtype=np.float32)
+        dense = candidate_vectors @ vector
+        bm25 = ranking.bm25_all[ids] if ranking.bm25_all is not None else np.zeros(len(ids), dtype=np.float32)
+        texts = [snapshot.passage_text(int(i)) for i in ids]
+        hits: list[Hit] = []
+        row_of = {int(item): row for row, item in enumerate(ids)}
+        for item, duplicates in group_duplicates(ids, texts, candidate_vectors, limit=k):
+            row = row_of[int(item)]
+            citation = snapshot.citation(int(item))
+            also = tuple(
+                dict.fromkeys(
+                    snapshot.citation(int(d)) for d in duplicates if snapshot.article_of(int(d)).article_id != citation.article_id
+                )
+            )
+            hits.append(
+                Hit(
+                    text=texts[row],
+                    score=float(ranking.scores[row]),
+                    citation=citation,
+                    dense_score=float(dense[row]),
+                    bm25_score=float(bm25[row]),
+                    passage_index=int(item),
+                    also_in=also,
+                )
+            )
+        return hits

@@ -1,0 +1,215 @@
+"""Every setting in one place: defaults, environment variables and flags, merged and checked once.
+
+Each ``Option`` names its field, its environment variable, its flag, how its text is
+parsed and what values it accepts. ``Settings.resolve`` starts from the defaults, applies
+the environment, then the flags a command was given, and checks every value it uses; a
+bad one raises ``UsageError`` naming the flag or variable and the accepted values. A
+command resolves only the options it uses, so a malformed ``QA_PORT`` never stops
+``qa ask``. Library code takes the objects built here and never reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from qa.embedding import EncoderSettings
+from qa.errors import UsageError
+from qa.query.answer import AnswerSettings
+from qa.query.question import MAX_HITS, parse_mode
+from qa.store.vector_index import INDEX_KINDS, SearchTuning
+from qa.types import SEARCH_MODES, SearchMode
+
+MAX_PORT = 65535
+MAX_PROBE = 65536
+MAX_EF_SEARCH = 65536
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+BACKENDS = ("torch", "openvino")
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value.strip()
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise ValueError(f"must be a whole number between {low} and {high}, not {value!r}") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}, not {number}")
+        return number
+
+    return parse
+
+
+def _fraction(value: str) -> float:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise ValueError(f"must be a number between 0 and 1, not {value!r}") from None
+    if not 0.0 <= number <= 1.0:  # also refuses nan
+        raise ValueError(f"must be between 0 and 1, not {value.strip()}")
+    return number
+
+
+def _flag(value: str) -> bool:
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS or not word:
+        return False
+    raise ValueError(f"must be one of {', '.join(TRUE_WORDS + FALSE_WORDS)}, not {value!r}")
+
+
+def _one_of(choices: Iterable[str]) -> Callable[[str], str]:
+    allowed = tuple(choices)
+
+    def parse(value: str) -> str:
+        if value.strip() not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {value!r}")
+        return value.strip()
+
+    return parse
+
+
+def _mode(value: str) -> SearchMode:
+    if value.strip() not in SEARCH_MODES:
+        raise ValueError(f"must be one of {', '.join(SEARCH_MODES)}, not {value!r}")
+    return parse_mode(value.strip())
+
+
+def _auth(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("takes USER:PASSWORD (both non-empty, joined by a colon)")
+    return user, password
+
+
+def _path(value: str) -> Path:
+    return Path(_text(value)).expanduser()
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its field, environment variable, flag, parser and help."""
+
+    field: str
+    env: str | None
+    flag: str | None
+    parse: Callable[[str], Any]
+    help: str
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("index_dir", "QA_INDEX", "--index", _path, "index folder (default: embeddings)"),
+    Option("corpus_dir", "QA_CORPUS", "--corpus", _path, "articles folder (default: corpus)"),
+    Option("model", "QA_MODEL", "--model", _text, "sentence-transformers model name or path (default: the packaged all-MiniLM-L6-v2)"),
+    Option("backend", "QA_BACKEND", None, _one_of(BACKENDS), "encoder runtime: torch or openvino"),
+    Option("cache_dir", "QA_CACHE", None, _path, "where model exports are kept (default: ~/.cache/qa)"),
+    Option("host", "QA_HOST", "--host", _text, "address the chat binds (default: 127.0.0.1)"),
+    Option("port", "QA_PORT", "--port", _int_between(1, MAX_PORT), f"port of the chat, 1-{MAX_PORT} (default: 7860)"),
+    Option("auth", "QA_AUTH", "--auth", _auth, "USER:PASSWORD required to use the chat"),
+    Option("admin", "QA_ADMIN", "--admin", _flag, "let chat users upload articles and rebuild the index"),
+    Option("min_confidence", "QA_MIN_CONFIDENCE", None, _fraction, "0-1, answer only above this confidence (default: 0.5)"),
+    Option("nprobe", "QA_NPROBE", None, _int_between(1, MAX_PROBE), "IVF lists scanned per query (default: 32)"),
+    Option("ef_search", "QA_EF_SEARCH", None, _int_between(1, MAX_EF_SEARCH), "HNSW beam width (default: 128)"),
+    Option("k", None, "-k", _int_between(1, MAX_HITS), f"passages to retrieve, 1-{MAX_HITS} (default: 5)"),
+    Option("mode", None, "--mode", _mode, "retrieval mode: hybrid, dense or bm25 (default: hybrid)"),
+    Option("vector_index", None, "--vector-index", _one_of(INDEX_KINDS), "FAISS index kind: auto, flat, ivf or hnsw"),
+    Option("max_tokens", None, "--max-tokens", _int_between(16, 8192), "word pieces per passage, 16-8192"),
+)
+OPTION_BY_FIELD = {option.field: option for option in OPTIONS}
+ENV_VARS = tuple(option.env for option in OPTIONS if option.env)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The merged settings. ``None`` means "not given": the component's own default, or for
+    ``vector_index`` and ``max_tokens`` what the existing index was built with."""
+
+    index_dir: Path = Path("embeddings")
+    corpus_dir: Path = Path("corpus")
+    model: str | None = None
+    backend: str = "torch"
+    cache_dir: Path = Path("~/.cache/qa")
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: tuple[str, str] | None = None
+    admin: bool = False
+    min_confidence: float = 0.5
+    nprobe: int | None = None
+    ef_search: int | None = None
+    k: int = 5
+    mode: SearchMode = "hybrid"
+    vector_index: str | None = None
+    max_tokens: int | None = None
+
+    @classmethod
+    def resolve(
+        cls,
+        given: Mapping[str, str | bool | None] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        only: Iterable[str] | None = None,
+        **defaults: Any,
+    ) -> "Settings":
+        """Defaults (``defaults`` override the built-in ones), then the environment, then
+        ``given`` (flag values as typed, ``None`` when absent); only the fields in ``only``
+        (all when None) are taken from the environment and flags, and each is checked."""
+        environ = os.environ if environ is None else environ
+        wanted = set(only) if only is not None else set(OPTION_BY_FIELD)
+        unknown = (wanted | set(defaults)) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown settings {sorted(unknown)}")
+        values: dict[str, Any] = dict(defaults)
+        for name in sorted(wanted):
+            option = OPTION_BY_FIELD[name]
+            raw = (given or {}).get(name)
+            source = option.flag
+            if raw is None and option.env and environ.get(option.env, "") != "":
+                raw, source = environ[option.env], option.env
+            if raw is None:
+                continue
+            if isinstance(raw, bool):
+                values[name] = raw
+                continue
+            try:
+                values[name] = option.parse(raw)
+            except ValueError as error:
+                raise UsageError(f"{source} {error}: {option.help}") from None
+        return replace(cls(), **values)
+
+    def encoder_settings(self) -> EncoderSettings:
+        """How the model is run."""
+        return EncoderSettings(backend=self.backend, cache_dir=self.cache_dir)
+
+    def search_tuning(self) -> SearchTuning:
+        """Query-time knobs of the vector index."""
+        return SearchTuning(nprobe=self.nprobe, ef_search=self.ef_search)
+
+    def answer_settings(self) -> AnswerSettings:
+        """Answer extraction with this ``min_confidence``."""
+        return AnswerSettings(min_confidence=self.min_confidence)
+
+
+#: The settings each command reads; the others are left at their defaults and never parsed.
+COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
+    "index": ("index_dir", "corpus_dir", "model", "backend", "cache_dir", "vector_index", "max_tokens"),
+    "add": ("index_dir", "corpus_dir", "model", "backend", "cache_dir"),
+    "remove": ("index_dir", "corpus_dir", "model", "backend", "cache_dir"),
+    "ask": ("index_dir", "backend", "cache_dir", "min_confidence", "nprobe", "ef_search", "k", "mode"),
+    "serve": (
+        "index_dir", "corpus_dir", "model", "backend", "cache_dir", "host", "port", "auth", "admin",
+        "min_confidence", "nprobe", "ef_search",
+    ),
+    "eval": ("index_dir", "model", "backend", "cache_dir", "min_confidence", "nprobe", "ef_search", "max_tokens"),
+}
