@@ -5,12 +5,13 @@ parsed and what values it accepts. ``Settings.resolve`` starts from the defaults
 the environment, then the flags a command was given, and checks every value it uses; a
 bad one raises ``UsageError`` naming the flag or variable and the accepted values. A
 command resolves only the options it uses, so a malformed ``QA_PORT`` never stops
-``qa ask``. Library code takes the objects built here and never reads the environment.
+``qa ask``. A variable that is empty or only white space counts as unset. Library code takes the objects built here and never reads the environment.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -28,6 +29,7 @@ MAX_EF_SEARCH = 65536
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 BACKENDS = ("torch", "openvino")
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
 
 
 def _text(value: str) -> str:
@@ -40,10 +42,9 @@ def _text(value: str) -> str:
 
 def _int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise ValueError(f"must be a whole number between {low} and {high}, not {value!r}") from None
+        if not _WHOLE_NUMBER.fullmatch(value.strip()):
+            raise ValueError(f"must be a whole number between {low} and {high}, not {value!r}")
+        number = int(value.strip())
         if not low <= number <= high:
             raise ValueError(f"must be between {low} and {high}, not {number}")
         return number
@@ -175,7 +176,7 @@ class Settings:
             option = OPTION_BY_FIELD[name]
             raw = (given or {}).get(name)
             source = option.flag
-            if raw is None and option.env and environ.get(option.env, "") != "":
+            if raw is None and option.env and environ.get(option.env, "").strip():
                 raw, source = environ[option.env], option.env
             if raw is None:
                 continue

@@ -93,8 +93,10 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     """``qa ask``: answer one question; exit 1 when the articles do not answer it."""
     from qa.app.render import answer_dict, answer_text
+    from qa.query.question import clean_question
 
-    answer = _retriever(settings.index_dir, settings).answer(args.question, k=settings.k, mode=settings.mode)
+    question = clean_question(args.question)  # a bad question is refused before the index is loaded
+    answer = _retriever(settings.index_dir, settings).answer(question, k=settings.k, mode=settings.mode)
     if args.json:
         print(json.dumps(answer_dict(answer), ensure_ascii=False, indent=2))
     else:
@@ -139,6 +141,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.path)
     rows: list[evaluate.QuestionMetrics | evaluate.BeirMetrics] = []
     if path.is_dir():
+        evaluate.check_beir_folder(path, args.split)
         index = Path(args.index_dir) if args.index_dir else Path(".qa-eval") / path.name
         corpus = index.with_name(index.name + "-corpus")
         evaluate.write_beir_corpus(path, corpus)
@@ -148,8 +151,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         retriever = _retriever(index, settings)
         rows += [evaluate.evaluate_beir(retriever, path, mode, args.split) for mode in modes]
     elif path.is_file():
-        retriever = _retriever(settings.index_dir, settings)
         questions = evaluate.read_questions(path)
+        retriever = _retriever(settings.index_dir, settings)
         if args.calibrate:
             model = evaluate.calibrate_abstention(retriever, questions)
             print(f"fitted: {model}", file=sys.stderr)

@@ -21,6 +21,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from qa.query.abstention import AbstentionModel, fit_abstention
+from qa.errors import UsageError
 from qa.query.retriever import Retriever
 from qa.types import Evidence, SearchMode
 
@@ -66,9 +67,35 @@ class BeirMetrics:
 
 
 def read_questions(path: str | Path) -> list[dict]:
-    """The questions of a JSON-lines file (blank lines skipped)."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    """The questions of a JSON-lines file (blank lines skipped); ``UsageError`` names the
+    first line that is not ``{"question": "...", "answers": ["...", ...]}``."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read the question file {path} ({error}): give a UTF-8 .jsonl file") from error
+    questions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path}:{number} is not valid JSON ({error.msg}): one question object per line") from None
+        answers = record.get("answers", []) if isinstance(record, dict) else None
+        if not isinstance(record, dict) or not isinstance(record.get("question"), str) or not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise UsageError(f'{path}:{number} needs {{"question": "...", "answers": ["...", ...]}} (an empty list: not answerable)')
+        questions.append(record)
+    if not questions:
+        raise UsageError(f"{path} holds no questions: one JSON object per line")
+    return questions
+
+
+def check_beir_folder(folder: str | Path, split: str) -> None:
+    """Refuse a folder that lacks BEIR's corpus.jsonl, queries.jsonl or qrels/<split>.tsv."""
+    folder = Path(folder)
+    for needed in ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv"):
+        if not (folder / needed).is_file():
+            raise UsageError(f"{folder} is not a BEIR folder: {needed} is missing (or choose another --split)")
 
 
 def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: SearchMode, k: int = 5) -> QuestionMetrics:
@@ -122,7 +149,7 @@ def calibrate_abstention(retriever: Retriever, questions: Sequence[dict], mode: 
             evidence.append(answer.evidence)
             labels.append(bool(q.get("answers")))
     if len(set(labels)) < 2:
-        raise ValueError("calibration needs both answerable and unanswerable questions (empty answers list)")
+        raise UsageError("--calibrate needs both answerable and unanswerable questions (an empty answers list): add some of each")
     return fit_abstention(evidence, labels)
 
 
@@ -147,10 +174,15 @@ def write_beir_corpus(folder: str | Path, target: str | Path) -> int:
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     count = 0
-    for line in (Path(folder) / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate((Path(folder) / "corpus.jsonl").read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
-        record = json.loads(line)
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("_id"), str):
+                raise ValueError("not an object with an _id")
+        except ValueError as error:
+            raise UsageError(f"corpus.jsonl line {number} in {folder} is unusable ({error}): BEIR wants one document object per line") from None
         title = " ".join(record.get("title", "").split()).replace('"', "'")
         body = f'---\ntitle: "{title}"\n---\n{record.get("text", "")}\n' if title else f"{record.get('text', '')}\n"
         path = target / f"{record['_id']}.md"

@@ -88,10 +88,11 @@ def current_generation(index_dir: Path) -> str | None:
     """The name of the generation being served, or None when there is no index."""
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise IndexCorruptError(f"cannot read {index_dir / CURRENT} ({error}): check the folder's permissions, or {rebuild_hint(index_dir)}") from error
     return name or None
-
 
 
 def read_manifest(index_dir: Path) -> tuple[str, Manifest]:
