@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 from bench.common import BBC, percentile_ms, report
-from qa.embedding.sentence_transformer import SentenceTransformerEncoder, packaged_model_dir
+from qa.embedding.encoder import packaged_model_dir
+from qa.embedding.sentence_transformer import SentenceTransformerEncoder
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 

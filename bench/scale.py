@@ -27,9 +27,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 from bench.common import article_titles, peak_rss_mb, percentile_ms, report, rss_mb, rss_split_mb
-from qa.store.generations import ArticleRecord, current_generation, load_snapshot, write_generation
+from qa.store.generations import write_generation
 from qa.store.lexical import LexicalIndex
+from qa.store.manifest import ArticleRecord, current_generation
 from qa.store.passage_table import PassageTable
+from qa.store.snapshot import load_snapshot
 from qa.store.vector_index import VectorIndexSettings, build_vector_index, search_vectors
 
 NOISE = 0.025  # per dimension; |noise| ~ 0.49 on 384 dimensions, cosine to the source ~0.9

@@ -139,13 +139,14 @@ def chat(index: Path, questions: list[str]) -> dict[str, float]:
     """Reply time of the real chat app on 127.0.0.1 over HTTP, one user; then the same
     server with ``answer`` replaced by a lookup of answers computed beforehand: what the UI
     alone costs (HTTP, Gradio's queue, rendering the reply and the sources panel)."""
-    from qa.app.chat import ServeSettings, build_app, launch
+    from qa.app.chat import CONCURRENCY, MAX_QUEUE, build_app, launch
     from qa.query.retriever import Retriever
+    from qa.settings import Settings
 
     retriever = Retriever.load(index)
-    settings = ServeSettings(index_dir=str(index), port=free_port())
+    settings = Settings(index_dir=index, port=free_port())
     app = build_app(retriever, settings)
-    app.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency)
+    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     launch(app, settings, prevent_thread_lock=True, quiet=True)
     try:
         wait_until_up(f"http://127.0.0.1:{settings.port}/", 120)

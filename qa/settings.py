@@ -23,6 +23,8 @@ from qa.query.question import MAX_HITS, parse_mode
 from qa.store.vector_index import INDEX_KINDS, SearchTuning
 from qa.types import SEARCH_MODES, SearchMode
 
+DEFAULT_INDEX_DIR = Path("embeddings")
+DEFAULT_CORPUS_DIR = Path("corpus")
 MAX_PORT = 65535
 MAX_PROBE = 65536
 MAX_EF_SEARCH = 65536
@@ -137,8 +139,8 @@ class Settings:
     """The merged settings. ``None`` means "not given": the component's own default, or for
     ``vector_index`` and ``max_tokens`` what the existing index was built with."""
 
-    index_dir: Path = Path("embeddings")
-    corpus_dir: Path = Path("corpus")
+    index_dir: Path = DEFAULT_INDEX_DIR
+    corpus_dir: Path = DEFAULT_CORPUS_DIR
     model: str | None = None
     backend: str = "torch"
     cache_dir: Path = Path("~/.cache/qa")

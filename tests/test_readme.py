@@ -27,7 +27,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import DEV_QUESTIONS, ROOT, SEEDS
 
 pytestmark = pytest.mark.slow

@@ -20,8 +20,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from qa.query.abstention import AbstentionModel, fit_abstention
 from qa.errors import UsageError
+from qa.query.abstention import AbstentionModel, fit_abstention
 from qa.query.retriever import Retriever
 from qa.types import Evidence, SearchMode
 

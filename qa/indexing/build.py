@@ -122,8 +122,8 @@ def _embed(parts: list[Part], encoder: TextEncoder, settings: SplitSettings, pro
 
 
 def update_index(
-    corpus_dir: str | Path = "corpus",
-    index_dir: str | Path = "embeddings",
+    corpus_dir: str | Path,
+    index_dir: str | Path,
     *,
     encoder: TextEncoder | None = None,
     settings: SplitSettings | None = None,

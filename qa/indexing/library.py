@@ -24,6 +24,7 @@ from qa.indexing.build import IndexReport, update_index
 from qa.ingest.corpus import ARTICLE_SUFFIXES, Problem
 from qa.ingest.importer import ImportReport, import_files
 from qa.passages.splitter import SplitSettings
+from qa.settings import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
 from qa.store.manifest import current_generation
 from qa.store.vector_index import VectorIndexSettings
 from qa.types import ProgressFn
@@ -47,8 +48,8 @@ class Library:
 
     def __init__(
         self,
-        corpus_dir: str | Path = "corpus",
-        index_dir: str | Path = "embeddings",
+        corpus_dir: str | Path = DEFAULT_CORPUS_DIR,
+        index_dir: str | Path = DEFAULT_INDEX_DIR,
         *,
         model: str | None = None,
         encoder: TextEncoder | None = None,
@@ -123,8 +124,8 @@ class Library:
 
 
 def build_index(
-    corpus_dir: str | Path = "corpus",
-    index_dir: str | Path = "embeddings",
+    corpus_dir: str | Path = DEFAULT_CORPUS_DIR,
+    index_dir: str | Path = DEFAULT_INDEX_DIR,
     *,
     encoder: TextEncoder | None = None,
     settings: SplitSettings | None = None,

@@ -153,7 +153,7 @@ def extract_answer(
     """Pick the answer sentence(s) from the top ``hits``, or decline."""
     units = _units(hits, snapshot, settings.answer_passages)
     if not units:
-        return Answer(question, False, "", (), tuple(hits), 0.0, mode, None)
+        return declined(question, hits, 0.0, mode, None)
     question_tokens = list(dict.fromkeys(tokenize([question])[0]))
     weights = snapshot.lexical.idf(question_tokens)
     meaning = np.stack([u.vector for u in units]) @ question_vector
@@ -171,7 +171,7 @@ def extract_answer(
     )
     confidence = settings.abstention.probability(evidence)
     if confidence < settings.min_confidence:
-        return Answer(question, False, "", (), tuple(hits), confidence, mode, evidence)
+        return declined(question, hits, confidence, mode, evidence)
     top_score = float(scores[best])
     chosen = [units[best]]
     chosen_scores = [top_score]
@@ -194,7 +194,23 @@ def extract_answer(
         AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, float(score), (), True) for u, score in differing
     ]
     text = " ".join(s.text for s in sentences)
-    return Answer(question, True, text, tuple(sentences), tuple(hits), confidence, mode, evidence)
+    return Answer(
+        question=question,
+        found=True,
+        text=text,
+        sentences=tuple(sentences),
+        hits=tuple(hits),
+        confidence=confidence,
+        mode=mode,
+        evidence=evidence,
+    )
+
+
+def declined(question: str, hits: Sequence[Hit], confidence: float, mode: SearchMode, evidence: Evidence | None) -> Answer:
+    """The answer when the articles do not answer ``question``: no text, the closest hits kept."""
+    return Answer(
+        question=question, found=False, text="", sentences=(), hits=tuple(hits), confidence=confidence, mode=mode, evidence=evidence
+    )
 
 
 def quantities(text: str) -> set[str]:

@@ -20,6 +20,7 @@ from qa.query.answer import AnswerSettings, extract_answer
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
 from qa.query.ranking import RANKERS, Ranker
+from qa.settings import DEFAULT_INDEX_DIR
 from qa.store.manifest import current_generation, rebuild_hint
 from qa.store.snapshot import IndexSnapshot, load_snapshot
 from qa.store.vector_index import SearchTuning
@@ -28,7 +29,6 @@ from qa.types import Answer, Hit
 log = logging.getLogger(__name__)
 
 MIN_POOL = 50
-DEFAULT_INDEX_DIR = "embeddings"
 
 
 class Retriever:
