@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from qa.embedding import EncoderSettings
+from qa.embedding import BACKENDS, PRECISIONS, EncoderSettings
 from qa.errors import UsageError
 from qa.query.answer import AnswerSettings
 from qa.query.question import MAX_HITS, parse_mode
@@ -30,7 +30,6 @@ MAX_PROBE = 65536
 MAX_EF_SEARCH = 65536
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
-BACKENDS = ("torch", "openvino")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
 
 
@@ -116,8 +115,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("index_dir", "QA_INDEX", "--index", _path, "index folder (default: embeddings)"),
     Option("corpus_dir", "QA_CORPUS", "--corpus", _path, "articles folder (default: corpus)"),
     Option("model", "QA_MODEL", "--model", _text, "sentence-transformers model name or path (default: the packaged all-MiniLM-L6-v2)"),
-    Option("backend", "QA_BACKEND", None, _one_of(BACKENDS), "encoder runtime: torch or openvino"),
-    Option("cache_dir", "QA_CACHE", None, _path, "where model exports are kept (default: ~/.cache/qa)"),
+    Option("backend", "QA_BACKEND", None, _one_of(BACKENDS), "encoder runtime: onnx (default), openvino or torch"),
+    Option("precision", "QA_PRECISION", None, _one_of(PRECISIONS), "precision of a new model export: fp32 (default) or int8"),
     Option("host", "QA_HOST", "--host", _text, "address the chat binds (default: 127.0.0.1)"),
     Option("port", "QA_PORT", "--port", _int_between(1, MAX_PORT), f"port of the chat, 1-{MAX_PORT} (default: 7860)"),
     Option("auth", "QA_AUTH", "--auth", _auth, "USER:PASSWORD required to use the chat"),
@@ -142,8 +141,8 @@ class Settings:
     index_dir: Path = DEFAULT_INDEX_DIR
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     model: str | None = None
-    backend: str = "torch"
-    cache_dir: Path = Path("~/.cache/qa")
+    backend: str = "onnx"
+    precision: str = "fp32"
     host: str = "127.0.0.1"
     port: int = 7860
     auth: tuple[str, str] | None = None
@@ -193,7 +192,7 @@ class Settings:
 
     def encoder_settings(self) -> EncoderSettings:
         """How the model is run."""
-        return EncoderSettings(backend=self.backend, cache_dir=self.cache_dir)
+        return EncoderSettings(backend=self.backend, precision=self.precision)
 
     def search_tuning(self) -> SearchTuning:
         """Query-time knobs of the vector index."""
@@ -206,13 +205,13 @@ class Settings:
 
 #: The settings each command reads; the others are left at their defaults and never parsed.
 COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
-    "index": ("index_dir", "corpus_dir", "model", "backend", "cache_dir", "vector_index", "max_tokens"),
-    "add": ("index_dir", "corpus_dir", "model", "backend", "cache_dir"),
-    "remove": ("index_dir", "corpus_dir", "model", "backend", "cache_dir"),
-    "ask": ("index_dir", "backend", "cache_dir", "min_confidence", "nprobe", "ef_search", "k", "mode"),
+    "index": ("index_dir", "corpus_dir", "model", "backend", "precision", "vector_index", "max_tokens"),
+    "add": ("index_dir", "corpus_dir", "model", "backend", "precision"),
+    "remove": ("index_dir", "corpus_dir", "model", "backend", "precision"),
+    "ask": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", "k", "mode"),
     "serve": (
-        "index_dir", "corpus_dir", "model", "backend", "cache_dir", "host", "port", "auth", "admin",
+        "index_dir", "corpus_dir", "model", "backend", "precision", "host", "port", "auth", "admin",
         "min_confidence", "nprobe", "ef_search",
     ),
-    "eval": ("index_dir", "model", "backend", "cache_dir", "min_confidence", "nprobe", "ef_search", "max_tokens"),
+    "eval": ("index_dir", "model", "backend", "precision", "min_confidence", "nprobe", "ef_search", "max_tokens"),
 }

@@ -35,19 +35,29 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def real_encoder():  # type: ignore[no-untyped-def]
-    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
-
-    return SentenceTransformerEncoder()
-
-
-@pytest.fixture(scope="session")
-def real_index(tmp_path_factory: pytest.TempPathFactory, real_encoder) -> Path:  # type: ignore[no-untyped-def]
-    """A real index of the seed articles, built once per test session with the real model."""
-    from qa import build_index
+def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of the seed articles, built once per test session as a user builds it:
+    the packaged model, exported to ONNX into the index folder, on ONNX Runtime."""
+    from qa import Library
 
     folder = tmp_path_factory.mktemp("real")
     corpus = folder / "corpus"
     shutil.copytree(SEEDS, corpus)
-    build_index(corpus, folder / "embeddings", encoder=real_encoder)
+    Library(corpus, folder / "embeddings").update()
     return folder
+
+
+@pytest.fixture(scope="session")
+def real_encoder(real_index: Path):  # type: ignore[no-untyped-def]
+    """The encoder of the real index (its ONNX export), shared by the tests that need one."""
+    from qa import Retriever
+
+    return Retriever.load(real_index / "embeddings").encoder
+
+
+@pytest.fixture(scope="session")
+def torch_encoder():  # type: ignore[no-untyped-def]
+    """The same model run by sentence-transformers (torch): the reference the export must match."""
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder()

@@ -67,7 +67,7 @@ def _cases(tmp: Path) -> list[Case]:
         expected = 2 if value.strip() else 3
         cases.append(Case(ask, expected, "QA_MIN_CONFIDENCE" if expected == 2 else "no index", {"QA_MIN_CONFIDENCE": value}))
         cases.append(Case(("eval", str(bad_questions)), 2, "QA_MIN_CONFIDENCE" if expected == 2 else "bad.jsonl:1", {"QA_MIN_CONFIDENCE": value}))
-    for value in ("tensorrt", "TORCH", "onnx ", "1"):
+    for value in ("tensorrt", "TORCH", "onnxruntime", "1", "ONNX"):
         cases.append(Case(ask, 2, "QA_BACKEND", {"QA_BACKEND": value}))
         cases.append(Case(("index", "--corpus", missing_corpus, "--index", missing_index), 2, "QA_BACKEND", {"QA_BACKEND": value}))
     for value in ("maybe", "2", "y e s"):

@@ -1,32 +1,111 @@
-"""Text to vectors: the encoder protocol, the sentence-transformers encoder, a test encoder.
+"""Text to vectors: the encoder protocol, the ONNX encoder (default), the torch encoder, a
+model-free test encoder, and the ONNX export they share.
 
-``load_encoder`` is the one place an encoder is chosen for a model name.
+``load_encoder`` is the one place an encoder is chosen. By default a model is exported to
+ONNX once (into the index folder's ``exports/``) and run by ONNX Runtime without torch;
+``backend="openvino"`` runs the same export on OpenVINO, ``backend="torch"`` runs
+sentence-transformers itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
-from qa.embedding.encoder import DEFAULT_MODEL, TextEncoder
+import numpy as np
 
-__all__ = ["DEFAULT_MODEL", "EncoderSettings", "TextEncoder", "load_encoder"]
+from qa.embedding.encoder import DEFAULT_MODEL, TextEncoder, canonical_model_name
+from qa.errors import ModelError
+from qa.types import ProgressFn
+
+__all__ = [
+    "BACKENDS", "DEFAULT_MODEL", "EXPORTS", "EncoderSettings", "LazyEncoder", "PRECISIONS", "TextEncoder", "load_encoder", "open_export",
+]
+
+BACKENDS = ("onnx", "openvino", "torch")
+PRECISIONS = ("fp32", "int8")
+EXPORTS = "exports"  # the folder of model exports inside an index folder
 
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """How a model is run: the runtime (``torch`` or ``openvino``) and where exports are cached."""
+    """How a model is run: the runtime, the export's precision, the batch size for passages."""
 
-    backend: str = "torch"
-    cache_dir: Path = Path("~/.cache/qa")
+    backend: str = "onnx"
+    precision: str = "fp32"
     batch_size: int = 32
 
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ModelError(f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)} (QA_BACKEND)")
+        if self.precision not in PRECISIONS:
+            raise ModelError(f"unknown precision {self.precision!r}: use one of {', '.join(PRECISIONS)} (QA_PRECISION)")
 
-def load_encoder(model: str | None = None, settings: EncoderSettings | None = None) -> TextEncoder:
-    """The encoder for ``model`` (None: the packaged all-MiniLM-L6-v2); loaded on first use."""
-    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+
+def load_encoder(model: str | None = None, settings: EncoderSettings | None = None, index_dir: Path | None = None) -> TextEncoder:
+    """The encoder that embeds passages for ``model`` (None: the packaged all-MiniLM-L6-v2).
+
+    With the ONNX backends the model is exported into ``index_dir/exports/`` on first use
+    (the only time torch is imported), then read from there.
+    """
+    settings = settings or EncoderSettings()
+    name = canonical_model_name(model)
+    if settings.backend == "torch" or index_dir is None:
+        from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+
+        return SentenceTransformerEncoder(name, batch_size=settings.batch_size)
+    from qa.embedding.export import ensure_export, export_key
+
+    folder = Path(index_dir) / EXPORTS / export_key(name, settings.precision)
+    ensure_export(name, folder, settings.precision)
+    return open_export(folder, settings)
+
+
+def open_export(folder: Path, settings: EncoderSettings | None = None) -> TextEncoder:
+    """The ONNX encoder over the export in ``folder`` (ONNX Runtime unless ``openvino``)."""
+    from qa.embedding.onnx_encoder import OnnxEncoder
 
     settings = settings or EncoderSettings()
-    return SentenceTransformerEncoder(
-        model, batch_size=settings.batch_size, backend=settings.backend, cache_dir=settings.cache_dir
-    )
+    runtime = "openvino" if settings.backend == "openvino" else "onnx"
+    return OnnxEncoder(folder, runtime=runtime, batch_size=settings.batch_size)
+
+
+class LazyEncoder:
+    """An encoder made on first use: knows its model's name at once, loads (or exports) the
+    model only when something must be embedded or its export checked."""
+
+    def __init__(self, name: str, make: Callable[[], TextEncoder]) -> None:
+        self.name = name
+        self._make = make
+        self._encoder: TextEncoder | None = None
+
+    @property
+    def loaded(self) -> TextEncoder:
+        """The real encoder (made now if it was not yet)."""
+        if self._encoder is None:
+            self._encoder = self._make()
+        return self._encoder
+
+    @property
+    def export(self) -> dict[str, object]:
+        return self.loaded.export
+
+    @property
+    def dimension(self) -> int:
+        return self.loaded.dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self.loaded.max_tokens
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.loaded.encode(texts)
+
+    def token_offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        return self.loaded.token_offsets(texts)
+
+    def encode_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self.loaded.encode_passages(texts, spans, progress=progress)

@@ -25,6 +25,9 @@ class TextEncoder(Protocol):
     name: str
 
     @property
+    def export(self) -> dict[str, object]: ...
+
+    @property
     def dimension(self) -> int: ...
 
     @property

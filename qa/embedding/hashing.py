@@ -27,6 +27,11 @@ class HashingEncoder:
         self.encoded_passages = 0
 
     @property
+    def export(self) -> dict[str, object]:
+        """What the index records of this encoder."""
+        return {"runtime": "hashing"}
+
+    @property
     def dimension(self) -> int:
         """Length of one vector."""
         return self._dimension

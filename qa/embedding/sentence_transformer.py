@@ -1,13 +1,10 @@
-"""The embedding model: the packaged all-MiniLM-L6-v2 by default, loaded offline.
+"""The torch encoder: a sentence-transformers model, loaded offline (``QA_BACKEND=torch``).
 
-Any other sentence-transformers model can be named by path or hub name (a hub name must
-already be in the local cache unless ``HF_HUB_OFFLINE=0`` is set). ``QA_BACKEND=openvino``
-(or ``backend="openvino"``) runs the same weights on OpenVINO: about 2.3x the passages per
-second and 2.7x faster questions here, same retrieval quality (docs/benchmarks.md); it
-needs optimum-intel, which pins transformers below 5.6, so it is not the default. The
-exported model is cached under ``cache_dir`` (``QA_CACHE``, default ``~/.cache/qa``). Encoding
-is serialised by a lock, because one fast tokenizer shared by several threads raises
-"Already borrowed". A model is loaded once per process and shared by every encoder of it.
+Any sentence-transformers model can be named by path or hub name (a hub name must
+already be in the local cache unless ``HF_HUB_OFFLINE=0`` is set). It is what the ONNX
+export is made from (``qa.embedding.export``), and the encoder for models that cannot be
+exported. Encoding is serialised by a lock, because one fast tokenizer shared by several
+threads raises "Already borrowed". A model is loaded once per process and shared.
 """
 
 from __future__ import annotations
@@ -28,14 +25,8 @@ from qa.types import ProgressFn
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-BACKENDS = ("torch", "openvino")
-DEFAULT_CACHE = "~/.cache/qa"
-_LOADED: dict[tuple[str, str, str], tuple["SentenceTransformer", threading.Lock]] = {}
+_LOADED: dict[tuple[str, str], tuple["SentenceTransformer", threading.Lock]] = {}
 _LOAD_LOCK = threading.Lock()
-OPENVINO_INSTALL = (
-    'pip install "transformers>=5,<5.6" "optimum-intel[openvino]==2.2.0"'
-    " (then `pip uninstall torchvision` if the CPU torch build rejects it)"
-)
 
 
 class SentenceTransformerEncoder:
@@ -47,16 +38,10 @@ class SentenceTransformerEncoder:
         *,
         batch_size: int = 32,
         device: str = "cpu",
-        backend: str = "torch",
-        cache_dir: str | Path = DEFAULT_CACHE,
     ) -> None:
         self.name = canonical_model_name(model)
         self.batch_size = batch_size
         self.device = device
-        self.backend = backend
-        self.cache_dir = Path(cache_dir).expanduser()
-        if self.backend not in BACKENDS:
-            raise ModelError(f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)} (QA_BACKEND)")
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()  # replaced by the shared model's own lock once loaded
 
@@ -64,7 +49,7 @@ class SentenceTransformerEncoder:
     def model(self) -> SentenceTransformer:
         """The loaded ``SentenceTransformer`` (loaded on first access, once per process)."""
         if self._model is None:
-            key = (self.name, self.backend, self.device)
+            key = (self.name, self.device)
             with _LOAD_LOCK:
                 if key not in _LOADED:
                     _LOADED[key] = (self._load(), threading.Lock())
@@ -82,11 +67,7 @@ class SentenceTransformerEncoder:
         transformers_logging.disable_progress_bar()
         location = packaged_model_dir() if self.name == DEFAULT_MODEL else self.name
         try:
-            if self.backend == "openvino":
-                return self._load_openvino(SentenceTransformer, location)
             return SentenceTransformer(location, device=self.device)
-        except ModelError:
-            raise
         except Exception as error:
             raise ModelError(
                 f"cannot load the embedding model {self.name!r} ({type(error).__name__}: {error}). "
@@ -94,24 +75,10 @@ class SentenceTransformerEncoder:
                 "(set HF_HUB_OFFLINE=0 to allow a download)"
             ) from error
 
-    def _load_openvino(self, loader: type[SentenceTransformer], location: str) -> SentenceTransformer:
-        """The model on OpenVINO, exported from its weights once and cached."""
-        import importlib.util
-
-        if importlib.util.find_spec("optimum") is None or importlib.util.find_spec("openvino") is None:
-            raise ModelError(f"the openvino backend needs optimum-intel: {OPENVINO_INSTALL}; or unset QA_BACKEND")
-        key = hashlib.sha256(os.path.realpath(location).encode() if os.path.isdir(location) else location.encode()).hexdigest()[:16]
-        cache = self.cache_dir / "openvino" / key
-        if (cache / "openvino").is_dir():
-            return loader(str(cache), device=self.device, backend="openvino")
-        model = loader(location, device=self.device, backend="openvino")
-        staging = cache.with_name(f".{key}.{os.getpid()}.partial")
-        model.save(str(staging))
-        try:
-            os.replace(staging, cache)  # a concurrent first start may have won: its copy is as good
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-        return model
+    @property
+    def export(self) -> dict[str, object]:
+        """What the index records of the encoder its vectors were made with."""
+        return {"runtime": "torch"}
 
     @property
     def dimension(self) -> int:

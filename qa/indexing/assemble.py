@@ -83,6 +83,7 @@ def write_parts(
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=encoder.name,
+        encoder=dict(encoder.export),
         dimension=dimension,
         split=settings.as_dict(),
         vector_index=kind,

@@ -69,6 +69,8 @@ def _previous(index_dir: Path, encoder: TextEncoder, settings: SplitSettings, fu
     manifest = snapshot.manifest
     if manifest.model != encoder.name:
         return None, f"the model changed from {manifest.model} to {encoder.name}"
+    if manifest.encoder != encoder.export:
+        return None, f"the encoder changed from {manifest.encoder} to {encoder.export}"
     if manifest.split != settings.as_dict():
         return None, f"the split settings changed from {manifest.split} to {settings.as_dict()}"
     return snapshot, None
@@ -141,9 +143,9 @@ def update_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     if encoder is None:
-        from qa.embedding import load_encoder
+        from qa.embedding import DEFAULT_MODEL, LazyEncoder, load_encoder
 
-        encoder = load_encoder()
+        encoder = LazyEncoder(DEFAULT_MODEL, lambda: load_encoder(index_dir=index_dir))
     split_before, vectors_before = _settings_in_use(index_dir, full)
     settings = settings or split_before or SplitSettings()
     vector_settings = vector_settings or vectors_before or VectorIndexSettings()

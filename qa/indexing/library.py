@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from qa.embedding import EncoderSettings, load_encoder
-from qa.embedding.encoder import TextEncoder
+from qa.embedding import EncoderSettings, LazyEncoder, load_encoder
+from qa.embedding.encoder import TextEncoder, canonical_model_name
 from qa.errors import CorpusError, UsageError
 from qa.indexing.build import IndexReport, update_index
 from qa.ingest.corpus import ARTICLE_SUFFIXES, Problem
@@ -71,7 +71,8 @@ class Library:
     def encoder(self) -> TextEncoder:
         """The encoder passages are embedded with (loaded on first use)."""
         if self._encoder is None:
-            self._encoder = load_encoder(self._model, self._encoder_settings)
+            model, settings, index_dir = self._model, self._encoder_settings, self.index_dir
+            self._encoder = LazyEncoder(canonical_model_name(model), lambda: load_encoder(model, settings, index_dir))
         return self._encoder
 
     def has_index(self) -> bool:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding import EncoderSettings, load_encoder
+from qa.embedding import EXPORTS, EncoderSettings, load_encoder, open_export
 from qa.embedding.encoder import TextEncoder, canonical_model_name
-from qa.errors import IndexIncompatibleError, IndexStateError
+from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexStateError, ModelError
 from qa.query.answer import AnswerSettings, extract_answer
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
@@ -29,6 +29,34 @@ from qa.types import Answer, Hit
 log = logging.getLogger(__name__)
 
 MIN_POOL = 50
+
+
+def index_encoder(index_dir: Path, snapshot: IndexSnapshot, settings: EncoderSettings) -> TextEncoder:
+    """The encoder for questions to an index: the very model export its vectors came from.
+
+    A missing, damaged or different export is refused with the command that re-creates it;
+    questions are never embedded by something other than what the index recorded, except
+    that ``QA_BACKEND=torch`` runs the same model's weights in sentence-transformers.
+    """
+    recorded = snapshot.manifest.encoder
+    runtime = recorded.get("runtime")
+    if runtime == "onnx" and settings.backend != "torch":
+        folder = index_dir / EXPORTS / str(recorded.get("folder"))
+        try:
+            encoder = open_export(folder, settings)
+        except ModelError as error:
+            raise IndexCorruptError(f"{error} (the index in {index_dir} was built with that export)") from None
+        if encoder.export != recorded:
+            raise IndexIncompatibleError(
+                f"the model export in {folder} is not the one the index in {index_dir} was built with: "
+                f"run `qa index --index {index_dir}` to re-embed with it"
+            )
+        return encoder
+    if runtime in ("onnx", "torch"):
+        return load_encoder(snapshot.manifest.model, EncoderSettings(backend="torch", batch_size=settings.batch_size))
+    raise IndexIncompatibleError(
+        f"the index in {index_dir} was built with the {runtime!r} encoder, which cannot embed questions: {rebuild_hint(index_dir)}"
+    )
 
 
 class Retriever:
@@ -74,7 +102,7 @@ class Retriever:
                 f"the index in {index_dir} was built with {built_with}, not {wanted}: "
                 f"rebuild it with `qa index --full --model {wanted} --index {index_dir}`, or load it without a model"
             )
-        encoder = encoder or load_encoder(built_with, encoder_settings)
+        encoder = encoder or index_encoder(index_dir, snapshot, encoder_settings or EncoderSettings())
         return cls(snapshot, encoder, index_dir, answer_settings, tuning)
 
     @property

@@ -15,7 +15,7 @@ from typing import Literal
 
 from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
@@ -62,6 +62,7 @@ class Manifest:
     created: float
     sizes: dict[str, int] = field(default_factory=dict)
     vector_index_requested: str = "auto"
+    encoder: dict[str, object] = field(default_factory=dict)  # the runtime and model export the vectors came from
 
     def to_json(self) -> str:
         """The manifest as JSON, one article per line."""

@@ -1,0 +1,122 @@
+"""The torch-free path: the ONNX export gives sentence-transformers' vectors, answers the
+same, imports no torch, and is refused or re-created when missing, damaged or different."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DEV_QUESTIONS, ROOT
+
+pytestmark = pytest.mark.slow
+
+BBC = ROOT.parent / "shared" / "news" / "bbc"
+PASSAGES = 1000
+
+
+def _bbc_passages(encoder, count: int) -> tuple[list[str], list[list[tuple[int, int]]]]:  # type: ignore[no-untyped-def]
+    """The first ``count`` passages of the BBC articles, split as the indexer splits them."""
+    from qa.ingest.corpus import parse_article
+    from qa.passages.splitter import SplitSettings, split_article
+
+    texts: list[str] = []
+    spans: list[list[tuple[int, int]]] = []
+    for path in sorted(BBC.glob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        article = parse_article(text, article_id=path.stem, source=path.name, digest=path.stem)
+        for passage in split_article(article, encoder.token_offsets, SplitSettings(), encoder.max_tokens):
+            texts.append(passage.text)
+            spans.append([(s.start - passage.start, s.end - passage.start) for s in passage.sentences])
+        if len(texts) >= count:
+            return texts[:count], spans[:count]
+    return texts, spans
+
+
+def _questions() -> list[str]:
+    return [json.loads(line)["question"] for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_export_vectors_match_sentence_transformers(real_encoder, torch_encoder) -> None:  # type: ignore[no-untyped-def]
+    if not BBC.is_dir():
+        assert not os.environ.get("CI"), f"CI must have the BBC articles in {BBC}"
+        pytest.skip(f"the BBC articles are not in {BBC}")
+    texts, spans = _bbc_passages(real_encoder, PASSAGES)
+    assert len(texts) == PASSAGES
+    # the two tokenizers split the same way
+    assert real_encoder.token_offsets(texts[:50]) == torch_encoder.token_offsets(texts[:50])
+    onnx_passages, onnx_sentences = real_encoder.encode_passages(texts, spans)
+    torch_passages, torch_sentences = torch_encoder.encode_passages(texts, spans)
+    assert onnx_sentences.shape == torch_sentences.shape and len(onnx_sentences) > PASSAGES
+    assert float(np.min(np.sum(onnx_passages * torch_passages, axis=1))) >= 0.9999
+    assert float(np.min(np.sum(onnx_sentences * torch_sentences, axis=1))) >= 0.9999
+    questions = _questions()
+    cosines = np.sum(real_encoder.encode(questions) * torch_encoder.encode(questions), axis=1)
+    assert len(cosines) == len(questions) and float(cosines.min()) >= 0.9999
+
+
+def test_the_same_answers_as_the_torch_encoder(real_index: Path, torch_encoder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from qa import Library, Retriever
+
+    Library(real_index / "corpus", tmp_path / "torch-index", encoder=torch_encoder).update()
+    onnx = Retriever.load(real_index / "embeddings")
+    torch_side = Retriever.load(tmp_path / "torch-index", encoder=torch_encoder)
+    assert onnx.snapshot.manifest.encoder["runtime"] == "onnx" and torch_side.snapshot.manifest.encoder == {"runtime": "torch"}
+    for question in _questions():
+        a, b = onnx.answer(question, k=10), torch_side.answer(question, k=10)
+        assert [h.citation for h in a.hits] == [h.citation for h in b.hits], question
+        assert (a.found, a.text) == (b.found, b.text), question
+        assert abs(a.confidence - b.confidence) < 1e-3, question
+
+
+def _python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_asking_and_serving_import_no_torch(real_index: Path) -> None:
+    code = (
+        "import sys\n"
+        "from qa.app.cli import main\n"
+        "code = main(['ask', 'Who is India\\'s National Security Adviser?'])\n"
+        "from qa import Retriever, Settings\n"
+        "from qa.app.chat import build_app\n"
+        "build_app(Retriever.load('embeddings'), Settings())\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules)\n"
+        "print('exit', code, 'heavy', heavy)\n"
+    )
+    result = _python(code, real_index)
+    assert "exit 0 heavy []" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_missing_damaged_or_different_export_is_refused_then_recreated(real_index: Path, tmp_path: Path) -> None:
+    from qa import Library, Retriever
+    from qa.embedding import EXPORTS
+    from qa.errors import IndexCorruptError, IndexIncompatibleError
+
+    shutil.copytree(real_index / "corpus", tmp_path / "corpus")
+    shutil.copytree(real_index / "embeddings", tmp_path / "embeddings")
+    index = tmp_path / "embeddings"
+    (export,) = (index / EXPORTS).iterdir()
+    model = export / "model.onnx"
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="damaged: delete .* and run `qa index`"):
+        Retriever.load(index)
+    shutil.rmtree(export)
+    with pytest.raises(IndexCorruptError, match="no model export .*run `qa index`"):
+        Retriever.load(index)
+    report = Library(tmp_path / "corpus", index).update()  # re-creates the export; same bytes, so nothing re-embedded
+    assert report.full_rebuild_reason is None and report.passages_embedded == 0
+    assert Retriever.load(index).answer("Who met Ajit Doval in Moscow?").found
+    info = json.loads((export / "export.json").read_text(encoding="utf-8"))
+    info["precision"] = "int8"  # a whole export, but not the one the index was built with
+    (export / "export.json").write_text(json.dumps(info), encoding="utf-8")
+    with pytest.raises(IndexIncompatibleError, match="not the one the index .* was built with"):
+        Retriever.load(index)
