@@ -1,120 +1,148 @@
-"""Encoding backends: PyTorch (the default) against OpenVINO, on the packaged model.
+"""Encoding engines side by side, in one run on the same passages: which one builds and answers.
 
-sentence-transformers exports the packaged all-MiniLM-L6-v2 to OpenVINO from its local
-weights (optimum-intel), offline. Each backend is measured on: passages per second
-encoding BBC passages (batch 32, the build's setting), single-question latency p50 (the
-warm query's model share), and retrieval quality on SciFact (nDCG@10, Recall@100 with
-``evaluate_beir``). ONNX Runtime is not measured: its sentence-transformers extra needs
-optimum-onnx, which requires transformers < 4.58, and sentence-transformers 6 requires
-transformers >= 5 (see docs/benchmarks.md).
+Engines: torch (sentence-transformers, the reference), the ONNX export on ONNX Runtime
+(graph optimisations on), the same file on the OpenVINO runtime, and dynamic int8
+quantisation (MatMul weights, per channel) of the export on each runtime. For each:
 
-Needs, in its own environment (it pins transformers < 5.6):
-``pip install -e . "transformers>=5,<5.6" "optimum-intel[openvino]==2.2.0" && pip uninstall torchvision``
-(the PyPI torchvision does not match the CPU torch build and breaks transformers' import).
+* build speed: passages/s of ``encode_passages`` (passage vectors plus late-pooled sentence
+  vectors, what an index build runs) on BBC passages split as the indexer splits them,
+  beside the bare floor ``SentenceTransformer.encode(texts, batch_size=32)``;
+* question latency p50 over 200 BBC titles;
+* agreement with torch: the lowest cosine over all passages;
+* quality: SciFact test nDCG@10 (hybrid and dense) and dev-file answer accuracy, each from
+  an index built with that engine (``--quality``; about 6 minutes an engine here).
 
-    python -m bench.backends --json bench/results/backends.json
+The default is the fastest engine whose SciFact nDCG@10 and dev answer accuracy are
+within 0.005 of torch (docs/benchmarks.md).
+
+    python -m bench.backends --passages 2000 --quality --json bench/results/backends.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-import tempfile
+import shutil
+import statistics
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import numpy as np
 
-from bench.common import BBC, percentile_ms, report
-from qa.embedding.encoder import packaged_model_dir
-from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+from bench.common import BBC, ROOT, report
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+DEV = ROOT / "tests" / "data" / "dev-questions.jsonl"
+ENGINES = ("torch", "onnx-fp32", "openvino-fp32", "onnx-int8", "openvino-int8")
 
 
-class BackendEncoder(SentenceTransformerEncoder):
-    """The packaged model on another sentence-transformers backend."""
+def _passages(encoder: Any, count: int) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    from qa.ingest.corpus import parse_article
+    from qa.passages.splitter import SplitSettings, split_article
 
-    def __init__(self, backend: str, folder: str, file_name: str | None = None) -> None:
-        super().__init__()
-        self.backend, self.folder, self.file_name = backend, folder, file_name
-
-    def _load(self):  # type: ignore[no-untyped-def]
-        from sentence_transformers import SentenceTransformer
-
-        kwargs = {"model_kwargs": {"file_name": self.file_name}} if self.file_name else {}
-        return SentenceTransformer(self.folder, device="cpu", backend=self.backend, **kwargs)
-
-
-def _export(work: Path) -> dict[str, SentenceTransformerEncoder]:
-    from sentence_transformers import SentenceTransformer
-
-    exported = work / "openvino-model"
-    SentenceTransformer(packaged_model_dir(), device="cpu", backend="openvino").save(str(exported))  # from the local weights
-    return {"torch": SentenceTransformerEncoder(), "openvino": BackendEncoder("openvino", str(exported))}
+    texts: list[str] = []
+    spans: list[list[tuple[int, int]]] = []
+    for path in sorted(BBC.glob("*.txt")):
+        article = parse_article(path.read_text(encoding="utf-8", errors="replace"), article_id=path.stem, source=path.name, digest=path.stem)
+        for passage in split_article(article, encoder.token_offsets, SplitSettings(), encoder.max_tokens):
+            texts.append(passage.text)
+            spans.append([(s.start - passage.start, s.end - passage.start) for s in passage.sentences])
+        if len(texts) >= count:
+            break
+    return texts[:count], spans[:count]
 
 
-def _speed(encoder: SentenceTransformerEncoder, passages: list[str], questions: list[str]) -> dict[str, float]:
-    encoder.encode(passages[:64])
+def _engines(work: Path) -> dict[str, Any]:
+    from qa.embedding import EncoderSettings, open_export
+    from qa.embedding.encoder import DEFAULT_MODEL
+    from qa.embedding.export import export_model
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+
+    engines: dict[str, Any] = {"torch": SentenceTransformerEncoder()}
+    for precision in ("fp32", "int8"):
+        folder = work / f"export-{precision}"
+        export_model(DEFAULT_MODEL, folder, precision)
+        for runtime in ("onnx", "openvino"):
+            engines[f"{runtime}-{precision}"] = open_export(folder, EncoderSettings(backend=runtime))
+    return engines
+
+
+def _floor(texts: list[str]) -> float:
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+
+    model = SentenceTransformerEncoder().model
+    model.encode(texts[:64], batch_size=32)
     started = time.perf_counter()
-    encoder.encode(passages)
-    rate = len(passages) / (time.perf_counter() - started)
-    times = []
+    model.encode(texts, batch_size=32, normalize_embeddings=True)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def _speed(encoder: Any, texts: list[str], spans: list[list[tuple[int, int]]], questions: list[str]) -> tuple[dict[str, float], np.ndarray]:
+    encoder.encode_passages(texts[:64], spans[:64])
+    started = time.perf_counter()
+    vectors, _ = encoder.encode_passages(texts, spans)
+    seconds = time.perf_counter() - started
+    latencies = []
     for question in questions:
-        started = time.perf_counter()
+        began = time.perf_counter()
         encoder.encode([question])
-        times.append(time.perf_counter() - started)
-    return {"passages_per_second": rate, "question_p50_ms": percentile_ms(times, 50)}
+        latencies.append(time.perf_counter() - began)
+    return {"passages_per_s": len(texts) / seconds, "question_p50_ms": 1000 * statistics.median(latencies)}, vectors
 
 
-def _quality(encoder: SentenceTransformerEncoder, work: Path, split: str) -> dict[str, float]:
-    from qa import build_index
-    from qa.app.evaluate import evaluate_beir, write_beir_corpus
-    from qa.query.retriever import Retriever
+def _quality(name: str, encoder: Any, work: Path) -> dict[str, float]:
+    from qa import Library, Retriever
+    from qa.app.evaluate import evaluate_beir, evaluate_questions, read_questions, write_beir_corpus
 
     corpus = work / "scifact-corpus"
-    if not corpus.exists():
+    if not corpus.is_dir():
         write_beir_corpus(SCIFACT, corpus)
-    index = work / f"scifact-index-{getattr(encoder, 'backend', 'torch')}"
+    index = work / f"scifact-{name}"
     started = time.perf_counter()
-    build_index(corpus, index, encoder=encoder)
-    build_seconds = time.perf_counter() - started
+    Library(corpus, index, encoder=encoder).update(full=True)
+    built = time.perf_counter() - started
     retriever = Retriever.load(index, encoder=encoder)
-    result: dict[str, float] = {"scifact_build_seconds": build_seconds}
-    for mode in ("dense", "hybrid"):
-        row = evaluate_beir(retriever, SCIFACT, mode, split)
-        result[f"{mode}_ndcg_at_10"] = row.ndcg_at_10
-        result[f"{mode}_recall_at_100"] = row.recall_at_100
-    return result
+    figures = {"scifact_build_s": built}
+    for mode in ("hybrid", "dense"):
+        figures[f"scifact_ndcg10_{mode}"] = evaluate_beir(retriever, SCIFACT, mode, "test").ndcg_at_10
+    seeds = work / f"seeds-{name}"
+    Library(ROOT / "corpus", seeds, encoder=encoder).update(full=True)
+    dev = evaluate_questions(Retriever.load(seeds, encoder=encoder), read_questions(DEV), "hybrid")
+    figures["dev_answer_accuracy"] = dev.answer_accuracy
+    figures["dev_answered"] = dev.answered_rate
+    shutil.rmtree(index, ignore_errors=True)
+    return figures
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--passages", type=int, default=2000, help="BBC passages to encode for the speed figure")
-    parser.add_argument("--split", default="test")
-    parser.add_argument("--quality", nargs="*", default=["torch", "openvino"], help="backends to evaluate on SciFact (builds take minutes each)")
+    parser = argparse.ArgumentParser(prog="python -m bench.backends", description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=2000)
+    parser.add_argument("--quality", action="store_true", help="also build SciFact and dev indexes with each engine")
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "backends-work")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-
-    texts = [p.read_text(encoding="utf-8") for p in sorted(BBC.glob("*.txt"))]
-    passages = [" ".join(block.split()[:100]) for text in texts for block in text.split("\n\n") if len(block.split()) > 20][: args.passages]
-    questions = [f"What happened: {text.splitlines()[0]}?" for text in texts[::11]][:200]
-    results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="qa-backends-") as folder:
-        work = Path(folder)
-        for name, encoder in _export(work).items():
-            results[name] = _speed(encoder, passages, questions)
-            if name in args.quality:
-                results[name].update(_quality(encoder, work, args.split))
-            print(name, json.dumps(results[name]), flush=True)
-    base = results["torch"]
-    for name, row in results.items():
-        row["speed_ratio"] = row["passages_per_second"] / base["passages_per_second"]
-        row["question_latency_ratio"] = row["question_p50_ms"] / base["question_p50_ms"]
+    args.work.mkdir(parents=True, exist_ok=True)
+    engines = _engines(args.work)
+    wanted = [e for e in args.engines.split(",") if e in engines]
+    texts, spans = _passages(engines["torch"], args.passages)
+    questions = [path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip() + "?" for path in sorted(BBC.glob("*.txt"))[::11][:200]]
+    results: dict[str, Any] = {"passages": len(texts), "floor_passages_per_s": _floor(texts), "engines": {}}
+    reference: np.ndarray | None = None
+    for name in wanted:
+        figures, vectors = _speed(engines[name], texts, spans, questions)
+        if reference is None:
+            reference = vectors
+        figures["min_cosine_to_torch"] = float(np.min(np.sum(vectors * reference, axis=1)))
+        figures["x_floor"] = figures["passages_per_s"] / results["floor_passages_per_s"]
+        if args.quality:
+            figures.update(_quality(name, engines[name], args.work))
+        results["engines"][name] = figures
+        print(name, json.dumps({k: round(v, 4) for k, v in figures.items()}), flush=True)
     report(results, args.json)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
