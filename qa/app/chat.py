@@ -13,7 +13,7 @@ from typing import Any, Callable
 import gradio as gr
 
 from qa.app.render import answer_markdown, escape_markdown, sources_html
-from qa.app.reports import index_lines, problem_lines
+from qa.app.reports import ensure_index_for, load_retriever, problem_lines
 from qa.errors import IndexStateError, QAError, QuestionError, UsageError
 from qa.indexing.library import Library
 from qa.query.followup import resolve_follow_up
@@ -59,13 +59,7 @@ def library_for(settings: Settings, progress: ProgressFn | None = None, retrieve
 
 def ensure_index(settings: Settings) -> None:
     """Build the index from the corpus when the index folder has none yet."""
-    library = library_for(settings)
-    if library.has_index():
-        return
-    print(f"No index in {settings.index_dir}: building it from {settings.corpus_dir} (first start only)…", flush=True)
-    report = library.update()
-    for line in problem_lines(report.problems) + index_lines(report):
-        print(line, flush=True)
+    ensure_index_for(library_for(settings))
 
 
 def _text_of(content: Any) -> str:
@@ -187,15 +181,12 @@ def _admin_panel(retriever: Retriever, settings: Settings) -> None:
         button.click(add_and_rebuild, inputs=[files], outputs=[status], api_name="add_articles", concurrency_limit=1)
 
 
-def prepare_app(settings: Settings) -> gr.Blocks:
-    """Build the index if there is none, load it, and return the queued chat app."""
-    ensure_index(settings)
-    retriever = Retriever.load(
-        settings.index_dir,
-        answer_settings=settings.answer_settings(),
-        tuning=settings.search_tuning(),
-        encoder_settings=settings.encoder_settings(),
-    )
+def prepare_app(settings: Settings, retriever: Retriever | None = None) -> gr.Blocks:
+    """The queued chat app over ``retriever`` (None: build the index if there is none and
+    load it)."""
+    if retriever is None:
+        ensure_index(settings)
+        retriever = load_retriever(settings)
     app = build_app(retriever, settings)
     app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     return app
@@ -225,6 +216,7 @@ def launch(app: gr.Blocks, settings: Settings, **extra: Any) -> Any:
         ) from error
 
 
-def serve(settings: Settings) -> None:
-    """Build the index if needed, then serve the chat until interrupted."""
-    launch(prepare_app(settings), settings)
+def serve(settings: Settings, retriever: Retriever | None = None) -> None:
+    """Serve the chat until interrupted (building and loading the index first if no
+    ``retriever`` is given)."""
+    launch(prepare_app(settings, retriever), settings)

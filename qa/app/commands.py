@@ -14,7 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.app.reports import index_lines, problem_lines, terminal_progress
+from qa.app.reports import ensure_index_for, index_lines, load_retriever, problem_lines, terminal_progress
 from qa.errors import UsageError
 from qa.indexing.library import Library
 from qa.passages.splitter import SplitSettings
@@ -105,10 +105,20 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """``qa serve``: the chat, until interrupted."""
-    from qa.app.chat import serve
+    """``qa serve``: the chat, until interrupted. The index is built (if need be) and loaded
+    in a thread while Gradio, the slowest import, is imported here."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    serve(settings)
+    def prepare() -> "Retriever":
+        ensure_index_for(library_for(settings))
+        return load_retriever(settings)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(prepare)
+        from qa.app.chat import serve
+
+        retriever = loading.result()
+    serve(settings, retriever)
     return 0
 
 
@@ -123,14 +133,7 @@ def _modes(value: str | None) -> list[SearchMode]:
 
 
 def _retriever(index: Path, settings: Settings) -> "Retriever":
-    from qa.query.retriever import Retriever
-
-    return Retriever.load(
-        index,
-        answer_settings=settings.answer_settings(),
-        tuning=settings.search_tuning(),
-        encoder_settings=settings.encoder_settings(),
-    )
+    return load_retriever(replace(settings, index_dir=index))
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:

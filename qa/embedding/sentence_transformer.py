@@ -9,11 +9,8 @@ threads raises "Already borrowed". A model is loaded once per process and shared
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence, cast
 
 import numpy as np
