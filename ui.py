@@ -1,28 +1,35 @@
 """Start the chat on this checkout's articles: ``python ui.py`` (``gradio ui.py`` reloads on edits).
 
-Builds the index from ``corpus/`` into ``embeddings/`` on first start. Settings come from
-the environment, checked by ``qa.settings``: QA_HOST, QA_PORT, QA_AUTH, QA_ADMIN,
+Builds the index from ``corpus/`` into ``embeddings/`` on first start, then serves the
+chat at ``/`` and the JSON API at ``/api`` (as ``qa serve`` does). Settings come from the
+environment, checked by ``qa.settings``: QA_HOST, QA_PORT, QA_AUTH, QA_ADMIN, QA_MCP,
 QA_INDEX, QA_CORPUS, QA_MODEL, ... (see README).
 """
 
 import sys
 from pathlib import Path
 
-from qa.app.chat import launch, prepare_app
+from qa.app import server
+from qa.app.chat import ensure_index, prepare_app
+from qa.app.reports import load_retriever
 from qa.errors import QAError
 from qa.settings import COMMAND_SETTINGS, Settings
 
 HERE = Path(__file__).resolve().parent
 try:
     SETTINGS = Settings.resolve(only=COMMAND_SETTINGS["serve"], index_dir=HERE / "embeddings", corpus_dir=HERE / "corpus")
-    demo = prepare_app(SETTINGS)
+    ensure_index(SETTINGS)
+    RETRIEVER = load_retriever(SETTINGS)
+    demo = prepare_app(SETTINGS, RETRIEVER)
 except QAError as error:
     print(f"ui.py: {error}", file=sys.stderr)
     sys.exit(error.exit_code)
 
 if __name__ == "__main__":
     try:
-        launch(demo, SETTINGS)
+        server.run(server.create_app(demo, RETRIEVER, SETTINGS), SETTINGS)
     except QAError as error:
         print(f"ui.py: {error}", file=sys.stderr)
         sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        pass

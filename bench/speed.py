@@ -151,15 +151,13 @@ def chat(index: Path, questions: list[str]) -> dict[str, float]:
     """Reply time of the real chat app on 127.0.0.1 over HTTP, one user; then the same
     server with ``answer`` replaced by a lookup of answers computed beforehand: what the UI
     alone costs (HTTP, Gradio's queue, rendering the reply and the sources panel)."""
-    from qa.app.chat import CONCURRENCY, MAX_QUEUE, build_app, launch
+    from qa.app.server import start_chat
     from qa.query.retriever import Retriever
     from qa.settings import Settings
 
     retriever = Retriever.load(index)
     settings = Settings(index_dir=index, port=free_port())
-    app = build_app(retriever, settings)
-    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
-    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    running = start_chat(retriever, settings)
     try:
         wait_until_up(f"http://127.0.0.1:{settings.port}/", 120)
 
@@ -178,7 +176,7 @@ def chat(index: Path, questions: list[str]) -> dict[str, float]:
         retriever.answer = lambda question, k=5, mode="hybrid": answered[question]  # type: ignore[method-assign]
         ui_only = replies()
     finally:
-        app.close()
+        running.close()
     return {
         "questions": len(questions),
         "reply_p50_ms": percentile_ms(real, 50),

@@ -121,6 +121,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("port", "QA_PORT", "--port", _int_between(1, MAX_PORT), f"port of the chat, 1-{MAX_PORT} (default: 7860)"),
     Option("auth", "QA_AUTH", "--auth", _auth, "USER:PASSWORD required to use the chat"),
     Option("admin", "QA_ADMIN", "--admin", _flag, "let chat users upload articles and rebuild the index"),
+    Option("mcp", "QA_MCP", "--mcp", _flag, "also serve the MCP tools over streamable HTTP at /mcp"),
     Option("min_confidence", "QA_MIN_CONFIDENCE", None, _fraction, "0-1, answer only above this confidence (default: 0.5)"),
     Option("nprobe", "QA_NPROBE", None, _int_between(1, MAX_PROBE), "IVF lists scanned per query (default: 32)"),
     Option("ef_search", "QA_EF_SEARCH", None, _int_between(1, MAX_EF_SEARCH), "HNSW beam width (default: 128)"),
@@ -147,6 +148,7 @@ class Settings:
     port: int = 7860
     auth: tuple[str, str] | None = None
     admin: bool = False
+    mcp: bool = False
     min_confidence: float = 0.5
     nprobe: int | None = None
     ef_search: int | None = None
@@ -210,8 +212,9 @@ COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
     "remove": ("index_dir", "corpus_dir", "model", "backend", "precision"),
     "ask": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", "k", "mode"),
     "serve": (
-        "index_dir", "corpus_dir", "model", "backend", "precision", "host", "port", "auth", "admin",
+        "index_dir", "corpus_dir", "model", "backend", "precision", "host", "port", "auth", "admin", "mcp",
         "min_confidence", "nprobe", "ef_search",
     ),
+    "mcp": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search"),
     "eval": ("index_dir", "model", "backend", "precision", "min_confidence", "nprobe", "ef_search", "max_tokens"),
 }

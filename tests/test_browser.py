@@ -41,7 +41,7 @@ def chat_url(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: i
             pytest.fail("Chromium is required (QA_REQUIRE_BROWSER=1): apt-get install chromium")
         pytest.skip("Chromium not installed: apt-get install chromium to run the browser tests")
     from qa import build_index
-    from qa.app.chat import build_app, launch
+    from qa.app.server import start_chat
     from qa.query.retriever import Retriever
     from qa.settings import Settings
 
@@ -50,11 +50,9 @@ def chat_url(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: i
     (folder / "corpus" / "harbour.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     build_index(folder / "corpus", folder / "embeddings", encoder=real_encoder)
     settings = Settings(index_dir=str(folder / "embeddings"), port=_free_port())
-    app = build_app(Retriever.load(folder / "embeddings", encoder=real_encoder), settings)
-    app.queue()
-    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    running = start_chat(Retriever.load(folder / "embeddings", encoder=real_encoder), settings)
     yield f"http://127.0.0.1:{settings.port}/"
-    app.close()
+    running.close()
 
 
 @pytest.fixture

@@ -128,13 +128,11 @@ def _free_port() -> int:
 def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
     from gradio_client import Client
 
-    from qa.app.chat import CONCURRENCY, MAX_QUEUE, build_app, launch
+    from qa.app.server import start_chat
     from qa.settings import Settings
 
     settings = Settings(port=_free_port())
-    app = build_app(retriever, settings)
-    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
-    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    running = start_chat(retriever, settings)
     try:
         client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
         reply, sources = client.predict("Who is India's National Security Adviser?", "hybrid", api_name="/ask")
@@ -143,7 +141,7 @@ def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
         declined, _ = client.predict("What are the opening hours of the Louvre museum?", "hybrid", api_name="/ask")
         assert declined == "I could not find an answer to that in the articles."
     finally:
-        app.close()
+        running.close()
 
 
 def test_added_articles_are_answered_without_a_restart(real_index: Path, real_encoder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -153,7 +151,7 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
 
     from gradio_client import Client, handle_file
 
-    from qa.app.chat import build_app, launch
+    from qa.app.server import start_chat
     from qa.settings import Settings
 
     shutil.copytree(real_index / "corpus", tmp_path / "corpus")
@@ -171,9 +169,7 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
     settings = Settings(
         index_dir=str(tmp_path / "embeddings"), corpus_dir=str(tmp_path / "corpus"), port=_free_port(), admin=True
     )
-    app = build_app(Retriever.load(settings.index_dir, encoder=real_encoder), settings)
-    app.queue()
-    launch(app, settings, prevent_thread_lock=True, quiet=True, allowed_paths=[])
+    running = start_chat(Retriever.load(settings.index_dir, encoder=real_encoder), settings, allowed_paths=[])
     try:
         client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
         before, _ = client.predict("How much did zinc production in Rajasthan rise?", "hybrid", api_name="/ask")
@@ -190,4 +186,4 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
         reply, _ = client.predict("How long was the Chennai harbour closed?", "hybrid", api_name="/ask")
         assert "two days" in reply and "harbour" in reply
     finally:
-        app.close()
+        running.close()

@@ -13,7 +13,7 @@ import pytest
 from conftest import FakeEncoder
 
 from qa import build_index
-from qa.app.chat import CONCURRENCY, MAX_QUEUE, build_app, launch
+from qa.app.server import start_chat
 from qa.query.retriever import Retriever
 from qa.settings import Settings
 
@@ -36,11 +36,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     shutil.copytree(SEEDS, folder / "corpus")
     build_index(folder / "corpus", folder / "embeddings", encoder=FakeEncoder())
     settings = Settings(index_dir=str(folder / "embeddings"), corpus_dir=str(folder / "corpus"), port=_free_port())
-    app = build_app(Retriever.load(folder / "embeddings", encoder=FakeEncoder()), settings)
-    app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
-    launch(app, settings, prevent_thread_lock=True, quiet=True)
+    running = start_chat(Retriever.load(folder / "embeddings", encoder=FakeEncoder()), settings)
     yield f"http://127.0.0.1:{settings.port}", folder
-    app.close()
+    running.close()
 
 
 def test_file_route_probes_are_refused(server) -> None:  # type: ignore[no-untyped-def]

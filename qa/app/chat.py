@@ -1,8 +1,8 @@
 """The Gradio chat: answers with numbered citations and a sources panel.
 
-Safe by default: binds 127.0.0.1, makes no share link, exposes no monitoring route,
-bounds the queue and upload size, and takes ``USER:PASSWORD`` when it must be exposed.
-Everything from the articles or the user is escaped in ``qa.app.render`` before display.
+The page is served by ``qa.app.server`` beside the JSON API and MCP, with the safe
+defaults kept there. The queue is bounded here (64 waiting, 4 running). Everything from
+the articles or the user is escaped in ``qa.app.render`` before display.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import gradio as gr
 
 from qa.app.render import answer_markdown, escape_markdown, sources_html
 from qa.app.reports import ensure_index_for, load_retriever, problem_lines
-from qa.errors import IndexStateError, QAError, QuestionError, UsageError
+from qa.errors import IndexStateError, QAError, QuestionError
 from qa.indexing.library import Library
 from qa.query.followup import resolve_follow_up
 from qa.query.question import MAX_QUESTION_CHARS, clean_question
@@ -30,8 +30,7 @@ EXAMPLES = (
     "What share of Indian weapons came from Russia about seven years ago?",
     "What is the capital of Australia?",
 )
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-_CSS = """
+CSS = """
 .qa-source { border-left: 3px solid #8884; padding: 0.2em 0.8em; margin-bottom: 0.8em; }
 .qa-where, .qa-also, .qa-note { font-size: 0.85em; opacity: 0.8; }
 .qa-source mark { padding: 0 0.1em; }
@@ -192,31 +191,12 @@ def prepare_app(settings: Settings, retriever: Retriever | None = None) -> gr.Bl
     return app
 
 
-def launch(app: gr.Blocks, settings: Settings, **extra: Any) -> Any:
-    """Serve ``app`` with the safe defaults; ``extra`` goes to ``Blocks.launch``."""
-    if settings.host not in _LOOPBACK and settings.auth is None:
-        print(f"warning: serving on {settings.host} without --auth; anyone who can reach it can use the chat", flush=True)
-    try:
-        return app.launch(
-            server_name=settings.host,
-            server_port=settings.port,
-            share=False,
-            auth=settings.auth,
-            enable_monitoring=False,
-            max_file_size=MAX_FILE_SIZE,
-            show_error=False,
-            ssr_mode=False,
-            mcp_server=False,
-            css=_CSS,
-            **extra,
-        )
-    except OSError as error:
-        raise UsageError(
-            f"cannot listen on {settings.host}:{settings.port} ({error}): choose another --port (or QA_PORT) or --host"
-        ) from error
-
-
 def serve(settings: Settings, retriever: Retriever | None = None) -> None:
-    """Serve the chat until interrupted (building and loading the index first if no
-    ``retriever`` is given)."""
-    launch(prepare_app(settings, retriever), settings)
+    """Serve the chat, the API (and MCP with ``settings.mcp``) until interrupted, building
+    and loading the index first if no ``retriever`` is given."""
+    from qa.app import server
+
+    if retriever is None:
+        ensure_index(settings)
+        retriever = load_retriever(settings)
+    server.run(server.create_app(prepare_app(settings, retriever), retriever, settings), settings)

@@ -1,4 +1,4 @@
-"""The ``qa`` command: ``qa index``, ``qa add``, ``qa remove``, ``qa ask``, ``qa serve``, ``qa eval``.
+"""The ``qa`` command: ``qa index``, ``add``, ``remove``, ``ask``, ``serve``, ``mcp``, ``eval``.
 
 Exit codes: 0 success (for ``ask``: an answer was found), 1 ``ask`` found no answer in the
 articles, 2 bad usage, a bad value or a bad question, 3 the index is missing, damaged,
@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     for field in ("corpus_dir", "index_dir", "host", "port", "auth", "model"):
         _option(serve, field)
     serve.add_argument("--admin", action="store_true", default=None, help=OPTION_BY_FIELD["admin"].help + " (env QA_ADMIN=1)")
+    serve.add_argument("--mcp", action="store_true", default=None, help=OPTION_BY_FIELD["mcp"].help + " (env QA_MCP=1)")
+
+    mcp = commands.add_parser("mcp", help="serve the MCP tools over stdio, for desktop agents")
+    _option(mcp, "index_dir")
 
     evaluate = commands.add_parser("eval", help="score retrieval and answers on a question file or a BEIR folder")
     evaluate.add_argument("path", help="questions .jsonl (dev-questions format) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
@@ -120,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ask": commands.run_ask,
             "serve": commands.run_serve,
             "eval": commands.run_eval,
+            "mcp": commands.run_mcp,
         }
         return runners[args.command](args, settings)
     except QAError as error:

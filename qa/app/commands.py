@@ -122,6 +122,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    """``qa mcp``: the MCP tools over stdio (stdout carries the protocol, so nothing else is printed there)."""
+    from qa.app.mcp_tools import build_mcp
+
+    build_mcp(load_retriever(settings)).run(transport="stdio")
+    return 0
+
+
 def _modes(value: str | None) -> list[SearchMode]:
     if value is None:
         return list(SEARCH_MODES)
