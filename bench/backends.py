@@ -119,7 +119,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.backends", description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=2000)
     parser.add_argument("--quality", action="store_true", help="also build SciFact and dev indexes with each engine")
-    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--engines", default=",".join(ENGINES), help="engines to time (the first is the reference for agreement)")
+    parser.add_argument("--quality-engines", default=None, help="engines to build quality indexes with (default: all timed ones)")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "backends-work")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -138,7 +139,8 @@ def main() -> int:
         figures["x_floor"] = figures["passages_per_s"] / results["floor_passages_per_s"]
         results["engines"][name] = figures
         print(name, json.dumps({k: round(v, 4) for k, v in figures.items()}), flush=True)
-    for name in wanted if args.quality else []:
+    quality = [e for e in (args.quality_engines or ",".join(wanted)).split(",") if e in wanted]
+    for name in quality if args.quality else []:
         results["engines"][name].update(_quality(name, engines[name], args.work))
         print(name, json.dumps({k: round(v, 4) for k, v in results["engines"][name].items()}), flush=True)
         report(results, args.json, show=False)

@@ -1,12 +1,16 @@
-"""Load test: many chat sessions asking at once against a real ``qa serve`` on 127.0.0.1.
+"""Load test: many clients asking at once against a real ``qa serve`` on 127.0.0.1.
 
 Starts ``qa serve`` (real model, real index of the seed articles) in its own process,
-then runs ``--sessions`` gradio_client sessions in parallel, each asking questions in a
-loop for ``--seconds``. Reports requests served, errors, latency p50/p95 and the server's
-memory (RSS) at the start, at the end and at its peak. Traffic goes to loopback only and
-every loop is bounded in time.
+then runs ``--sessions`` clients in parallel, each asking questions in a loop for
+``--seconds``: chat sessions through gradio_client, or with ``--api`` plain HTTP clients
+(httpx) posting to ``/api/answer``. A request counts as served only when it is a real
+answer: for the chat, a reply with a ``[1]`` citation or the decline sentence; for the
+API, status 200 with a JSON answer whose ``found`` matches a non-empty ``text``. Reports
+requests, errors, latency p50/p95 and the server's memory (RSS) at the start, at the end
+and at its peak. Traffic goes to loopback only and every loop is bounded in time.
 
     python -m bench.load_test --sessions 20 --seconds 120 --json bench/results/load_test.json
+    python -m bench.load_test --api --sessions 20 --seconds 60 --json bench/results/load_test_api.json
 """
 
 from __future__ import annotations
@@ -48,10 +52,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--api", action="store_true", help="plain HTTP clients on /api/answer instead of chat sessions")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
+    import httpx
     from gradio_client import Client
+
+    from qa.app.render import NOT_FOUND
 
     with tempfile.TemporaryDirectory(prefix="qa-load-") as work:
         shutil.copytree(ROOT / "corpus", Path(work) / "corpus")
@@ -70,16 +78,26 @@ def main() -> int:
             lock = threading.Lock()
             deadline = time.monotonic() + args.seconds
 
+            def ask_chat(client: Client, question: str) -> tuple[bool, str]:
+                reply, _ = client.predict(question, "hybrid", api_name="/ask")
+                return isinstance(reply, str) and (reply == NOT_FOUND or "\\[1\\]" in reply), str(reply)
+
+            def ask_api(client: httpx.Client, question: str) -> tuple[bool, str]:
+                response = client.post(f"{url}api/answer", json={"question": question})
+                body = response.json()
+                ok = response.status_code == 200 and isinstance(body.get("found"), bool) and body["found"] == bool(body.get("text"))
+                return ok, response.text
+
             def session(number: int) -> None:
-                client = Client(url, verbose=False)
+                client = httpx.Client(timeout=60) if args.api else Client(url, verbose=False)
+                ask = ask_api if args.api else ask_chat
                 i = number
                 while time.monotonic() < deadline:
                     question = QUESTIONS[i % len(QUESTIONS)]
                     i += 1
                     started = time.perf_counter()
                     try:
-                        reply, _ = client.predict(question, "hybrid", api_name="/ask")
-                        ok = isinstance(reply, str) and bool(reply)
+                        ok, reply = ask(client, question)  # type: ignore[arg-type]
                     except Exception as error:  # noqa: BLE001 - every failure counts
                         ok, reply = False, f"{type(error).__name__}: {error}"
                     with lock:
@@ -109,6 +127,7 @@ def main() -> int:
                 server.kill()
 
     result = {
+        "clients": "http /api/answer" if args.api else "chat sessions (gradio_client)",
         "sessions": args.sessions,
         "seconds": round(elapsed, 1),
         "requests": len(latencies),

@@ -94,6 +94,34 @@ def test_min_confidence_from_the_environment() -> None:
         Settings.resolve(environ={"QA_MIN_CONFIDENCE": "high"}, only=["min_confidence"])
 
 
+def test_min_confidence_changes_what_is_declined(tmp_path: Path) -> None:
+    from qa.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Zinc news\nZinc exports from Rajasthan rose sharply in March this year.\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "embeddings", encoder=FakeEncoder())
+    question = "Did zinc exports from Rajasthan rise in March?"
+    confidence = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder()).answer(question).confidence
+    found = {}
+    for threshold in (confidence - 0.01, confidence + 0.01):
+        settings = Settings.resolve(environ={"QA_MIN_CONFIDENCE": f"{threshold:.6f}"}, only=["min_confidence"])
+        retriever = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder(), answer_settings=settings.answer_settings())
+        found[threshold > confidence] = retriever.answer(question).found
+    assert found == {False: True, True: False}
+
+
+def test_rejected_messages_never_reach_follow_up_resolution() -> None:
+    huge = "who " * 2_500_000  # 10 MB
+    history = [
+        {"role": "user", "content": huge},
+        {"role": "assistant", "content": "too long"},
+        {"role": "user", "content": "Who met Ajit Doval in Moscow?"},
+        {"role": "user", "content": "   "},
+    ]
+    assert previous_questions(history) == ["Who met Ajit Doval in Moscow?"]
+
+
 def test_a_very_long_chat_history_is_handled_quickly(tmp_path: Path) -> None:
     import time
 

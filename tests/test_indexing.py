@@ -155,27 +155,38 @@ def test_a_damaged_new_generation_never_replaces_the_served_one(corpus_copy: Pat
     assert retriever.snapshot.generation == serving and retriever.search("Doval", k=2)
 
 
-def test_concurrent_index_runs_are_serialised(corpus_copy: Path, tmp_path: Path) -> None:
+def test_concurrent_index_runs_are_serialised(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that starts while another holds the lock does its work only after the release."""
     import threading
     import time
 
+    import qa.indexing.build as build
     from qa.store.generations import writer_lock
 
     index = tmp_path / "embeddings"
-    released = []
+    released: list[float] = []
+    entered: list[float] = []
+    holding = threading.Event()
+    real_plan = build.plan_update
+
+    def plan_update(*args, **kwargs):  # type: ignore[no-untyped-def]
+        entered.append(time.monotonic())  # the first step inside the lock
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(build, "plan_update", plan_update)
 
     def hold() -> None:
         with writer_lock(index):
-            time.sleep(1.0)
+            holding.set()
+            time.sleep(0.5)
             released.append(time.monotonic())
 
     holder = threading.Thread(target=hold)
     holder.start()
-    time.sleep(0.2)
+    holding.wait(10)
     build_index(corpus_copy, index, encoder=FakeEncoder())
-    finished = time.monotonic()
     holder.join()
-    assert released and finished >= released[0]
+    assert released and entered and entered[0] >= released[0]
 
 
 def test_an_update_keeps_the_split_settings_the_index_was_built_with(corpus_copy: Path, tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ def variants(command: str) -> list[list[str]]:
 def test_the_readme_parser_sees_every_command() -> None:
     commands = readme_commands()
     names = {shlex.split(c)[1] for c in commands if c.startswith("qa ")}
-    assert names == {"index", "add", "remove", "ask", "serve", "eval"}
+    assert names == {"index", "add", "remove", "ask", "serve", "mcp", "eval"}
     ask = [v for c in commands if c.startswith("qa ask") for v in variants(c)]
     assert [v[v.index("--mode") + 1] for v in ask] == ["hybrid", "dense", "bm25"]
     assert all("Who is India's National Security Adviser?" in v for v in ask)
@@ -133,7 +133,8 @@ def _environment() -> dict[str, str]:
 
 
 def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([QA, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=600, env=_environment())
+    # stdin closed: `qa mcp` (a stdio server) ends at the end of its input
+    return subprocess.run([QA, *argv[1:]], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, env=_environment())
 
 
 def serve_page(argv: list[str], port: int, cwd: Path, env: dict[str, str]) -> str:
