@@ -1,26 +1,28 @@
-"""Crash drill: SIGKILL real index rebuilds at random moments; every index left must load and answer.
+"""Crash drill: kill real index rebuilds inside the write and the swap; the index left must load and answer.
 
-Each round changes one article (or asks for a full rebuild), starts ``build_index`` in a
-child process, kills it with ``kill -9`` after a random delay drawn over the whole length
-of a rebuild, then loads the index in this process, checks every file against the
-manifest's checksums and runs a search. The model-free ``HashingEncoder`` keeps a round
-short; the code path that writes and swaps generations is the real one.
+A rebuild runs in a child process that arms one named fault point of the write path
+(``qa.store.faults``: after each file, before and after the fsyncs, before and after the
+``CURRENT`` swap, while pruning old generations) and SIGKILLs itself there. Every point
+is hit ``--rounds`` times (a child that does not die by SIGKILL at its point is a
+failure: the point was never reached). After each kill this process loads the index,
+checking every file against the manifest's checksums, runs a search, and checks which
+generation is served: the previous one when the kill came before the swap, the new one
+after it. The model-free ``HashingEncoder`` keeps a round short; the code path that
+writes and swaps generations is the real one.
 
-    python -m bench.crash_drill --corpus ../shared/news/bbc --articles 400 --runs 60
+    python -m bench.crash_drill --corpus ../shared/news/bbc --articles 400 --rounds 5
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,33 +32,35 @@ from bench.common import BBC
 from qa import build_index
 from qa.embedding.hashing import HashingEncoder
 from qa.query.retriever import Retriever
+from qa.store.faults import POINTS
 from qa.store.manifest import current_generation
 from qa.store.snapshot import load_snapshot
 
 CHILD = """
 from qa import build_index
 from qa.embedding.hashing import HashingEncoder
+from qa.store import faults
+faults.arm({point!r})
 build_index({corpus!r}, {index!r}, encoder=HashingEncoder(), full={full!r})
 """
+AFTER_SWAP = ("after-swap", "pruning")
 
 
 @dataclass(frozen=True)
 class DrillResult:
-    """What the drill saw."""
+    """What the drill saw, per fault point and in all."""
 
-    runs: int
-    killed: int
-    finished: int
+    rounds_per_point: int
+    hits: dict[str, int]
     old_generation_served: int
     new_generation_served: int
     loads_ok: int
     searches_ok: int
     failures: int
-    rebuild_seconds: float
 
 
-def _child(corpus: Path, index: Path, full: bool) -> subprocess.Popen[bytes]:
-    code = CHILD.format(root=str(ROOT), corpus=str(corpus), index=str(index), full=full)
+def _child(corpus: Path, index: Path, full: bool, point: str) -> subprocess.Popen[bytes]:
+    code = CHILD.format(corpus=str(corpus), index=str(index), full=full, point=point)
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -66,8 +70,8 @@ def _touch_article(corpus: Path, rng: random.Random, round_number: int) -> None:
         handle.write(f"\nDrill round {round_number} added this sentence.\n")
 
 
-def run_drill(source: Path, *, articles: int, runs: int, seed: int = 0) -> DrillResult:
-    """Run ``runs`` kill rounds on a copy of ``articles`` files from ``source``."""
+def run_drill(source: Path, *, articles: int, rounds: int, seed: int = 0) -> DrillResult:
+    """Kill ``rounds`` rebuilds at every fault point, on a copy of ``articles`` files from ``source``."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="qa-crash-") as work:
         corpus = Path(work) / "corpus"
@@ -75,46 +79,50 @@ def run_drill(source: Path, *, articles: int, runs: int, seed: int = 0) -> Drill
         for path in sorted(source.glob("*.txt"))[:articles]:
             shutil.copy(path, corpus / path.name)
         index = Path(work) / "embeddings"
-        build_index(corpus, index, encoder=HashingEncoder())
-        started = time.perf_counter()
-        _child(corpus, index, True).wait()
-        duration = time.perf_counter() - started
-        killed = finished = old = new = loads = searches = failures = 0
-        for round_number in range(runs):
-            before = current_generation(index)
-            full = round_number % 3 == 0
-            if not full:
-                _touch_article(corpus, rng, round_number)
-            child = _child(corpus, index, full)
-            time.sleep(rng.uniform(0.0, duration * 1.1))
-            if child.poll() is None:
-                os.kill(child.pid, signal.SIGKILL)
-                killed += 1
-            else:
-                finished += 1
-            child.wait()
-            try:
-                snapshot = load_snapshot(index)  # verifies every checksum
-                loads += 1
-                old += snapshot.generation == before
-                new += snapshot.generation != before
-                hits = Retriever(snapshot, HashingEncoder(), index).search("the government said on Monday", k=5)
-                searches += bool(hits)
-            except Exception as error:  # noqa: BLE001 - any failure is what the drill counts
-                failures += 1
-                print(f"round {round_number}: {type(error).__name__}: {error}", file=sys.stderr)
-        return DrillResult(runs, killed, finished, old, new, loads, searches, failures, round(duration, 3))
+        for _ in range(3):  # three generations: the swap has one to replace, pruning one to delete
+            build_index(corpus, index, encoder=HashingEncoder(), full=True)
+        hits = {point: 0 for point in POINTS}
+        old = new = loads = searches = failures = 0
+        number = 0
+        for point in POINTS:
+            for _ in range(rounds):
+                number += 1
+                before = current_generation(index)
+                full = number % 3 == 0
+                if not full:
+                    _touch_article(corpus, rng, number)
+                child = _child(corpus, index, full, point)
+                _, error = child.communicate(timeout=300)
+                if child.returncode != -signal.SIGKILL:
+                    failures += 1
+                    print(f"{point}: the child was not killed there (exit {child.returncode}): {error.decode()[-300:]}", file=sys.stderr)
+                    continue
+                hits[point] += 1
+                try:
+                    snapshot = load_snapshot(index, verify="full")
+                    loads += 1
+                    swapped = snapshot.generation != before
+                    old += not swapped
+                    new += swapped
+                    if swapped != (point in AFTER_SWAP):
+                        raise RuntimeError(f"served {'the new' if swapped else 'the old'} generation after a kill at {point}")
+                    found = Retriever(snapshot, HashingEncoder(), index).search("the government said on Monday", k=5)
+                    searches += bool(found)
+                except Exception as problem:  # noqa: BLE001 - any failure is what the drill counts
+                    failures += 1
+                    print(f"{point}: {type(problem).__name__}: {problem}", file=sys.stderr)
+        return DrillResult(rounds, hits, old, new, loads, searches, failures)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=BBC)
     parser.add_argument("--articles", type=int, default=400)
-    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=5, help="kills at every fault point")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="write the result here too")
     args = parser.parse_args()
-    result = run_drill(args.corpus, articles=args.articles, runs=args.runs, seed=args.seed)
+    result = run_drill(args.corpus, articles=args.articles, rounds=args.rounds, seed=args.seed)
     print(json.dumps(asdict(result), indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from qa.ingest.textfile import check_size, read_text_file
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl",)
 MAX_JSONL_BYTES = 200 * 1024 * 1024
+MIN_ARTICLE_WORDS = 5
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -57,8 +58,8 @@ def _from_html(path: Path) -> list[tuple[str, str]]:
     raw = path.read_bytes()
     document = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_tables=False)
     data = document.as_dict() if document is not None and hasattr(document, "as_dict") else document
-    if not data or not (data.get("text") or "").strip():
-        raise ValueError("no article text found in the page")
+    if not data or len((data.get("text") or "").split()) < MIN_ARTICLE_WORDS:
+        raise ValueError(f"no article text found in the page (fewer than {MIN_ARTICLE_WORDS} words of main text)")
     title = data.get("title") or path.stem
     body = markdown_article(
         data["text"], title=title, source=data.get("sitename") or "", url=data.get("url") or "", date=data.get("date") or ""

@@ -34,6 +34,7 @@ from typing import Iterator
 import faiss
 import numpy as np
 
+from qa.store.faults import reached
 from qa.store.lexical import LexicalIndex
 from qa.store.manifest import CURRENT, LEXICAL, MANIFEST, SENTENCE_VECTORS, VECTOR_INDEX, VECTORS, Manifest, sha256_file
 from qa.store.passage_table import PassageTable
@@ -73,29 +74,38 @@ def write_generation(
     staging.mkdir()
     try:
         table.save(staging)
+        reached("written-passages")
         np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        reached("written-vectors")
         np.save(staging / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
+        reached("written-sentences")
         write_vector_index(vector_index, staging / VECTOR_INDEX)
+        reached("written-faiss")
         (staging / LEXICAL).mkdir()
         lexical.save(staging / LEXICAL)
+        reached("written-bm25")
         files = _data_files(staging)
         checksums = {p.relative_to(staging).as_posix(): sha256_file(p) for p in files}
         sizes = {p.relative_to(staging).as_posix(): p.stat().st_size for p in files}
         final_manifest = replace(manifest, checksums=checksums, sizes=sizes)
         (staging / MANIFEST).write_text(final_manifest.to_json(), encoding="utf-8")
+        reached("before-fsync")
         for path in [*files, staging / MANIFEST]:
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
         for folder in {p.parent for p in files} | {staging}:
             _fsync_dir(folder)
+        reached("after-fsync")
         os.rename(staging, index_dir / name)
         pointer = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
         with pointer.open("w", encoding="utf-8") as handle:
             handle.write(name + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+        reached("before-swap")
         os.replace(pointer, index_dir / CURRENT)
         _fsync_dir(index_dir)
+        reached("after-swap")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -108,6 +118,7 @@ def _prune(index_dir: Path, keep: str) -> None:
     generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
     old = [p for p in generations if p.name != keep][: max(0, len(generations) - _KEEP_GENERATIONS)]
     for path in old + [p for p in index_dir.glob(".gen-*.partial")] + list(index_dir.glob(f".{CURRENT}.*.tmp")):
+        reached("pruning")
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:

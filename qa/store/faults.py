@@ -1,0 +1,40 @@
+"""Named points in the write path where a crash drill can kill the process on purpose.
+
+``generations.write_generation`` calls ``reached(name)`` after each file it writes, around
+the fsyncs, around the ``CURRENT`` swap and while removing old generations. Nothing
+happens unless a drill armed that point in this process (``arm``): then the process
+SIGKILLs itself there, exactly as a power cut or ``kill -9`` would end it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+POINTS = (
+    "written-passages",
+    "written-vectors",
+    "written-sentences",
+    "written-faiss",
+    "written-bm25",
+    "before-fsync",
+    "after-fsync",
+    "before-swap",
+    "after-swap",
+    "pruning",
+)
+_armed: str | None = None
+
+
+def arm(point: str) -> None:
+    """Kill this process when the write path reaches ``point`` (one of ``POINTS``)."""
+    global _armed
+    if point not in POINTS:
+        raise ValueError(f"unknown fault point {point!r}: use one of {', '.join(POINTS)}")
+    _armed = point
+
+
+def reached(point: str) -> None:
+    """Called by the write path at ``point``: SIGKILL this process if that point is armed."""
+    if _armed == point:
+        os.kill(os.getpid(), signal.SIGKILL)
