@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import DEV_QUESTIONS, ROOT
 
 pytestmark = pytest.mark.slow
