@@ -119,3 +119,23 @@ def test_a_missing_damaged_or_different_export_is_refused_then_recreated(real_in
     (export / "export.json").write_text(json.dumps(info), encoding="utf-8")
     with pytest.raises(IndexIncompatibleError, match="not the one the index .* was built with"):
         Retriever.load(index)
+
+
+def test_a_long_build_runs_torch_and_records_the_export(real_index: Path, tmp_path: Path) -> None:
+    """From ``torch_build_from`` passages on, a build embeds with torch; the index still records
+    the export, and questions embedded by the export find the same answers."""
+    from qa import Library, Retriever
+    from qa.embedding import BuildEncoder, EncoderSettings, load_encoder
+
+    shutil.copytree(real_index / "embeddings" / "exports", tmp_path / "index" / "exports")
+    encoder = load_encoder(None, EncoderSettings(torch_build_from=10), tmp_path / "index")
+    assert isinstance(encoder, BuildEncoder)
+    Library(real_index / "corpus", tmp_path / "index", encoder=encoder).update()
+    assert encoder.used_torch
+    built = Retriever.load(tmp_path / "index")
+    reference = Retriever.load(real_index / "embeddings")
+    assert built.snapshot.manifest.encoder == reference.snapshot.manifest.encoder
+    assert np.min(np.sum(built.snapshot.vectors[:] * reference.snapshot.vectors[:], axis=1)) >= 0.9999
+    for question in _questions():
+        a, b = built.answer(question), reference.answer(question)
+        assert (a.found, a.text, [h.citation for h in a.hits]) == (b.found, b.text, [h.citation for h in b.hits]), question
