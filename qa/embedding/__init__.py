@@ -81,7 +81,39 @@ def open_export(folder: Path, settings: EncoderSettings | None = None) -> TextEn
     return OnnxEncoder(folder, runtime=runtime, batch_size=settings.batch_size)
 
 
-class LazyEncoder:
+class _Delegating:
+    """An encoder that hands every call to another one (``_target``)."""
+
+    name: str
+
+    def _target(self) -> TextEncoder:
+        raise NotImplementedError
+
+    @property
+    def export(self) -> dict[str, object]:
+        return self._target().export
+
+    @property
+    def dimension(self) -> int:
+        return self._target().dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self._target().max_tokens
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._target().encode(texts)
+
+    def token_offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        return self._target().token_offsets(texts)
+
+    def encode_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self._target().encode_passages(texts, spans, progress=progress)
+
+
+class LazyEncoder(_Delegating):
     """An encoder made on first use: knows its model's name at once, loads (or exports) the
     model only when something must be embedded or its export checked."""
 
@@ -97,31 +129,11 @@ class LazyEncoder:
             self._encoder = self._make()
         return self._encoder
 
-    @property
-    def export(self) -> dict[str, object]:
-        return self.loaded.export
-
-    @property
-    def dimension(self) -> int:
-        return self.loaded.dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self.loaded.max_tokens
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self.loaded.encode(texts)
-
-    def token_offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        return self.loaded.token_offsets(texts)
-
-    def encode_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return self.loaded.encode_passages(texts, spans, progress=progress)
+    def _target(self) -> TextEncoder:
+        return self.loaded
 
 
-class BuildEncoder:
+class BuildEncoder(_Delegating):
     """The export for everything, except that a long embedding run (``torch_build_from``
     passages or more) runs the very same weights in torch, the faster engine for it here.
     Its vectors equal the export's (fp32) to cosine 0.9999, so the index records the export
@@ -133,23 +145,8 @@ class BuildEncoder:
         self._settings = settings
         self.used_torch = False
 
-    @property
-    def export(self) -> dict[str, object]:
-        return self._export.export
-
-    @property
-    def dimension(self) -> int:
-        return self._export.dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self._export.max_tokens
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._export.encode(texts)
-
-    def token_offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        return self._export.token_offsets(texts)
+    def _target(self) -> TextEncoder:
+        return self._export
 
     def encode_passages(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
