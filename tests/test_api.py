@@ -99,6 +99,14 @@ def test_bad_input_gets_json_errors(server: str, body: Any, status: int, message
     assert message in error and "Traceback" not in error
 
 
+def test_a_body_without_a_length_is_refused(server: str) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"question": "Who met Ajit Doval?"}'
+
+    response = httpx.post(f"{server}/api/answer", content=chunks(), headers={"content-type": "application/json"}, timeout=60)
+    assert response.status_code == 411 and "Content-Length" in response.json()["error"]
+
+
 def test_hostile_text_comes_back_as_data(server: str) -> None:
     question = "<script>alert(1)</script> Who met Ajit Doval in Moscow?"
     response = httpx.post(f"{server}/api/answer", json={"question": question}, timeout=60)

@@ -2,7 +2,7 @@
 
 The same fields as ``qa ask --json``. Errors are JSON ``{"error": message}`` with the
 message the CLI prints: 400 for a bad question or value, 401 without the credentials of
-``--auth``, 413 for a body over 64 KB, 503 while no index is loaded or when more
+``--auth``, 411 for a body without a length, 413 for one over 64 KB, 503 while no index is loaded or when more
 questions wait than the queue holds. Never a stack trace. The schema is at
 ``/api/openapi.json`` and the docs page at ``/api/docs``.
 """
@@ -160,8 +160,10 @@ def add_api(app: FastAPI, retriever: Retriever, gate: Gate, credentials: tuple[s
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Any]) -> Any:
-        if request.url.path.startswith(("/api/", "/mcp")):
+        if request.url.path.startswith(("/api/", "/mcp")) and request.method == "POST":
             length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            if length is None:  # a chunked body could be of any size
+                return JSONResponse({"error": "send the body with a Content-Length header"}, status_code=411)
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
                 return JSONResponse({"error": f"the request body is over {MAX_BODY_BYTES // 1024} KB: send one short question"}, status_code=413)
         return await call_next(request)

@@ -14,7 +14,7 @@ import gradio as gr
 
 from qa.app.render import answer_markdown, escape_markdown, sources_html
 from qa.app.reports import ensure_index_for, load_retriever, problem_lines
-from qa.errors import IndexStateError, QAError, QuestionError
+from qa.errors import QAError, QuestionError
 from qa.indexing.library import Library
 from qa.query.followup import resolve_follow_up
 from qa.query.question import MAX_QUESTION_CHARS, clean_question
@@ -104,7 +104,7 @@ def make_responder(retriever: Retriever, k: int = K) -> Callable[[str, list[Any]
             answer = retriever.answer(question, k=k, mode=mode)
         except QuestionError as error:
             return escape_markdown(str(error)), ""
-        except IndexStateError as error:
+        except QAError as error:  # the index or model cannot answer now: say so, keep serving
             log.warning("question failed: %s", error)
             return escape_markdown(f"The index cannot answer right now: {error}"), ""
         reply = answer_markdown(answer)

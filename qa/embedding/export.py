@@ -15,7 +15,6 @@ Only this module imports torch, and only while exporting.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import ModelError
+from qa.store.manifest import sha256_file
 
 EXPORT_VERSION = 1
 MODEL_FILE = "model.onnx"
@@ -63,12 +63,6 @@ def export_key(model: str, precision: str) -> str:
     return f"{safe or 'model'}-{precision}"
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, as hex."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def read_export(folder: Path) -> ExportInfo:
     """The export in ``folder``, its files checked against their recorded SHA-256.
 
@@ -83,7 +77,7 @@ def read_export(folder: Path) -> ExportInfo:
         raise ModelError(f"the model export in {folder} is unreadable ({error}): delete {folder} and run `qa index`") from None
     for name, expected in info.checksums.items():
         path = folder / name
-        if not path.is_file() or file_sha256(path) != expected:
+        if not path.is_file() or sha256_file(path) != expected:
             raise ModelError(f"the model export file {path} is missing or damaged: delete {folder} and run `qa index`")
     return info
 
@@ -176,7 +170,7 @@ def export_model(model: str, folder: Path, precision: str = "fp32") -> ExportInf
             precision=precision,
             pad_token=str(loaded.tokenizer.pad_token or "[PAD]"),
             pad_id=int(loaded.tokenizer.pad_token_id or 0),
-            checksums={name: file_sha256(staging / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
+            checksums={name: sha256_file(staging / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
             torch_version=str(torch.__version__),
             created=time.time(),
         )
