@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from qa.app import server
-from qa.app.chat import ensure_index, prepare_app
-from qa.app.reports import load_retriever
+from qa.app.chat import prepare_app
+from qa.app.startup import ensure_index, load_retriever
 from qa.errors import QAError
 from qa.settings import COMMAND_SETTINGS, Settings
 

@@ -13,14 +13,14 @@ from typing import Any, Callable
 import gradio as gr
 
 from qa.app.render import answer_markdown, escape_markdown, sources_html
-from qa.app.reports import ensure_index_for, load_retriever, problem_lines
+from qa.app.reports import problem_lines
+from qa.app.startup import ensure_index, library_for, load_retriever
 from qa.errors import QAError, QuestionError
-from qa.indexing.library import Library
 from qa.query.followup import resolve_follow_up
 from qa.query.question import MAX_QUESTION_CHARS, clean_question
 from qa.query.retriever import Retriever
 from qa.settings import Settings
-from qa.types import SEARCH_MODES, ProgressFn
+from qa.types import SEARCH_MODES
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +42,6 @@ MAX_QUEUE = 64
 CONCURRENCY = 4
 MAX_FILE_SIZE = "5mb"
 HISTORY_TURNS = 6  # earlier questions a follow-up is resolved against
-
-
-def library_for(settings: Settings, progress: ProgressFn | None = None, retriever: Retriever | None = None) -> Library:
-    """The write side for the chat's folders (sharing the retriever's encoder when given)."""
-    return Library(
-        settings.corpus_dir,
-        settings.index_dir,
-        model=settings.model,
-        encoder=retriever.encoder if retriever is not None else None,
-        encoder_settings=settings.encoder_settings(),
-        progress=progress,
-    )
-
-
-def ensure_index(settings: Settings) -> None:
-    """Build the index from the corpus when the index folder has none yet."""
-    ensure_index_for(library_for(settings))
 
 
 def _text_of(content: Any) -> str:
@@ -166,7 +149,7 @@ def _admin_panel(retriever: Retriever, settings: Settings) -> None:
             def report_progress(done: int, total: int) -> None:
                 progress((done, total), desc="Embedding", unit="passages")
 
-            library = library_for(settings, report_progress, retriever)
+            library = library_for(settings, progress=report_progress, encoder=retriever.encoder)
             try:
                 report = library.add(paths)
             except QAError as error:
@@ -180,12 +163,8 @@ def _admin_panel(retriever: Retriever, settings: Settings) -> None:
         button.click(add_and_rebuild, inputs=[files], outputs=[status], api_name="add_articles", concurrency_limit=1)
 
 
-def prepare_app(settings: Settings, retriever: Retriever | None = None) -> gr.Blocks:
-    """The queued chat app over ``retriever`` (None: build the index if there is none and
-    load it)."""
-    if retriever is None:
-        ensure_index(settings)
-        retriever = load_retriever(settings)
+def prepare_app(settings: Settings, retriever: Retriever) -> gr.Blocks:
+    """The queued chat app over ``retriever``."""
     app = build_app(retriever, settings)
     app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     return app

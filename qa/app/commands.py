@@ -14,12 +14,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.app.reports import ensure_index_for, index_lines, load_retriever, problem_lines, terminal_progress
+from qa.app import startup
+from qa.app.reports import index_lines, problem_lines, terminal_progress
 from qa.errors import UsageError
 from qa.indexing.library import Library
 from qa.passages.splitter import SplitSettings
 from qa.settings import Settings
-from qa.store.vector_index import VectorIndexSettings
 from qa.types import SEARCH_MODES, SearchMode
 
 if TYPE_CHECKING:
@@ -42,16 +42,11 @@ def _split_settings(args: argparse.Namespace, settings: Settings) -> SplitSettin
 
 
 def library_for(settings: Settings, *, progress: bool = False, args: argparse.Namespace | None = None) -> Library:
-    """The ``Library`` of the settings' corpus and index folders."""
-    vector = VectorIndexSettings.for_kind(settings.vector_index) if settings.vector_index else None
-    return Library(
-        settings.corpus_dir,
-        settings.index_dir,
-        model=settings.model,
-        encoder_settings=settings.encoder_settings(),
-        split=_split_settings(args, settings) if args is not None else None,
-        vector=vector,
+    """The ``Library`` of the settings' folders, with a terminal progress bar and the split flags."""
+    return startup.library_for(
+        settings,
         progress=terminal_progress(progress and sys.stderr.isatty()),
+        split=_split_settings(args, settings) if args is not None else None,
     )
 
 
@@ -110,8 +105,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     def prepare() -> "Retriever":
-        ensure_index_for(library_for(settings))
-        return load_retriever(settings)
+        startup.ensure_index(settings)
+        return startup.load_retriever(settings)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         loading = pool.submit(prepare)
@@ -126,7 +121,7 @@ def run_mcp(args: argparse.Namespace, settings: Settings) -> int:
     """``qa mcp``: the MCP tools over stdio (stdout carries the protocol, so nothing else is printed there)."""
     from qa.app.mcp_tools import build_mcp
 
-    build_mcp(load_retriever(settings)).run(transport="stdio")
+    build_mcp(startup.load_retriever(settings)).run(transport="stdio")
     return 0
 
 
@@ -141,7 +136,7 @@ def _modes(value: str | None) -> list[SearchMode]:
 
 
 def _retriever(index: Path, settings: Settings) -> "Retriever":
-    return load_retriever(replace(settings, index_dir=index))
+    return startup.load_retriever(replace(settings, index_dir=index))
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
