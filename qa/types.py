@@ -96,6 +96,16 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class AnswerSpan:
+    """The exact phrase that answers the question: ``text`` is ``source_text[start:end]``
+    of the cited article, inside the first answer sentence."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
     """A sentence copied verbatim from an article; ``hit_number`` is its 1-based citation.
 
@@ -128,7 +138,8 @@ class Answer:
 
     When ``found`` is False the articles do not answer the question: ``text`` is empty and
     ``sentences`` too, while ``hits`` still lists the closest passages for inspection.
-    ``confidence`` is the calibrated probability that the articles answer the question.
+    ``confidence`` is the calibrated probability that the articles answer the question;
+    ``span`` is the exact phrase inside the first sentence that answers it.
     """
 
     question: str
@@ -139,3 +150,4 @@ class Answer:
     confidence: float
     mode: SearchMode = "hybrid"
     evidence: Evidence | None = None
+    span: AnswerSpan | None = None

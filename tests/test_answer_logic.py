@@ -11,26 +11,55 @@ from qa import build_index
 from qa.app.chat import previous_questions
 from qa.query.abstention import AbstentionModel, fit_abstention
 from qa.query.answer import answer_cue, quantities
-from qa.query.followup import context_terms, is_follow_up, resolve_follow_up
+from qa.query.followup import FollowUp, context_terms, is_follow_up, resolve_follow_up
 from qa.query.retriever import Retriever
 from qa.store.lexical import LexicalIndex, tokenize
 from qa.types import Evidence
 
 
 def test_follow_up_takes_the_names_of_the_previous_question() -> None:
-    assert resolve_follow_up("and what about defence?", ["What did India and Russia agree on trade?"]) == (
-        "and what about defence? India and Russia"
+    # a new topic is searched in the earlier subject, and answered for itself
+    assert resolve_follow_up("and what about defence?", ["What did India and Russia agree on trade?"]) == FollowUp(
+        "and what about defence?", "India and Russia"
     )
-    assert resolve_follow_up("When did he visit Moscow?", ["Who is India's National Security Adviser?"]).endswith(
-        "India's National Security Adviser"
+    # without the previous answer, a pronoun's question is asked with the previous question's names
+    assert resolve_follow_up("When did he visit Moscow?", ["Who is India's National Security Adviser?"]) == FollowUp(
+        "When did he visit Moscow? India's National Security Adviser"
     )
     # a new, complete question is left alone; chains keep the original context
-    assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is Ajit Doval?"]) == "Who painted the Mona Lisa?"
-    assert resolve_follow_up("and in 2024?", ["What did India and Russia agree on trade?", "and what about defence?"]) == (
-        "and in 2024? India and Russia"
+    assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is Ajit Doval?"]) == FollowUp("Who painted the Mona Lisa?")
+    assert resolve_follow_up("and in 2024?", ["What did India and Russia agree on trade?", "and what about defence?"]).context == (
+        "India and Russia"
     )
     assert not is_follow_up("What did the Kremlin say about tariffs imposed by the United States last week?")
     assert context_terms("What is the capital of Australia?") == "Australia"
+
+
+def test_follow_up_pronoun_becomes_the_person_it_stands_for() -> None:
+    asked: list[str] = []
+
+    def phrase_of(turn: FollowUp) -> str:
+        asked.append(turn.text)
+        return {"Who is India's ambassador in Moscow?": "Vinay Kumar", "Who did Jaishankar meet in Moscow?": "Vladimir Putin"}[turn.text]
+
+    # "Who is X?" is answered by the person "he" means next
+    taken = resolve_follow_up("Who did he meet?", ["Who is India's ambassador in Moscow?"], phrase_of)
+    assert taken == FollowUp("Who did Vinay Kumar meet?")
+    # "Who did X meet?" is answered by someone else than the "he" that follows: X
+    taken = resolve_follow_up("What did he say about trade?", ["Who did Jaishankar meet in Moscow?"], phrase_of)
+    assert taken == FollowUp("What did Jaishankar say about trade?")
+    # the phrase is asked for only when a follow-up leans on that turn
+    asked.clear()
+    assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is India's ambassador in Moscow?"], phrase_of).context == ""
+    assert asked == []
+
+
+def test_elliptic_follow_up_carries_the_previous_question_and_answer() -> None:
+    taken = resolve_follow_up("when?", ["Who signed the executive order on tariffs?"], lambda turn: "Donald Trump")
+    assert taken.question == "when? signed the executive order on tariffs Donald Trump"
+    # with a word of its own, the earlier subject is only searched with
+    taken = resolve_follow_up("How was the atmosphere?", ["Who did Ambassador Kumar meet in Moscow?"], lambda turn: "Fomin")
+    assert taken == FollowUp("How was the atmosphere?", "Ambassador Kumar Moscow")
 
 
 def test_previous_questions_from_gradio_history() -> None:

@@ -6,13 +6,17 @@ QA_REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 from pathlib import Path
 
 import pytest
 from conftest import SEEDS
+
+DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev-questions.jsonl"
 
 pytestmark = pytest.mark.slow
 
@@ -109,3 +113,23 @@ def test_hostile_article_is_shown_as_text(page) -> None:  # type: ignore[no-unty
     assert page.locator("img[src='x'], a[href^='javascript'], img[src*='beacon']").count() == 0
     overlay = page.locator("div[style*='position:fixed']")
     assert overlay.count() == 0
+
+
+def test_every_dev_question_shows_each_excerpt_once(page, chat_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Over all dev questions: no sentence twice in the sources panel, match strength in
+    words (the score only on hover), and the answer phrase bold in the highlighted sentence."""
+    questions = [json.loads(line)["question"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bold_phrases = 0
+    for question in questions:
+        page.goto(chat_url)
+        page.wait_for_selector("textarea")
+        page.fill("textarea", question)
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".qa-source, .qa-note", timeout=60_000)
+        excerpts = page.locator(".qa-source blockquote").all_inner_texts()
+        sentences = [s.strip() for text in excerpts for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) > 4]
+        assert len(sentences) == len(set(sentences)), (question, excerpts)
+        where = page.locator(".qa-where").all_inner_texts()
+        assert all("score" not in line and ("answers the question" in line or "related" in line) for line in where), where
+        bold_phrases += page.locator(".qa-source mark b").count() > 0
+    assert bold_phrases >= len(questions) - 4  # the four unanswerable ones show no passage

@@ -16,7 +16,6 @@ from qa.app.render import answer_markdown, escape_markdown, sources_html
 from qa.app.reports import problem_lines
 from qa.app.startup import ensure_index, library_for, load_retriever
 from qa.errors import QAError, QuestionError
-from qa.query.followup import resolve_follow_up
 from qa.query.question import MAX_QUESTION_CHARS, clean_question
 from qa.query.retriever import Retriever
 from qa.settings import Settings
@@ -83,16 +82,15 @@ def make_responder(retriever: Retriever, k: int = K) -> Callable[[str, list[Any]
         retriever.refresh()  # between questions only: a question runs on one snapshot
         try:
             message = clean_question(_text_of(message))  # before anything else reads it
-            question = resolve_follow_up(message, previous_questions(history or []))
-            answer = retriever.answer(question, k=k, mode=mode)
+            taken, answer = retriever.answer_follow_up(message, previous_questions(history or []), k=k, mode=mode)
         except QuestionError as error:
             return escape_markdown(str(error)), ""
         except QAError as error:  # the index or model cannot answer now: say so, keep serving
             log.warning("question failed: %s", error)
             return escape_markdown(f"The index cannot answer right now: {error}"), ""
         reply = answer_markdown(answer)
-        if question != message:
-            reply = f"*Taken as: {escape_markdown(question)}*\n\n{reply}"
+        if taken.text != message:
+            reply = f"*Taken as: {escape_markdown(taken.text)}*\n\n{reply}"
         return reply, sources_html(answer)
 
     return respond

@@ -47,6 +47,9 @@ class QuestionMetrics:
     hit_at_5: float
     mrr: float
     answer_accuracy: float
+    first_sentence_accuracy: float
+    span_accuracy: float
+    answer_words: float
     answered_rate: float
     abstention_precision: float
     abstention_recall: float
@@ -99,10 +102,11 @@ def check_beir_folder(folder: str | Path, split: str) -> None:
 
 
 def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: SearchMode, k: int = 5) -> QuestionMetrics:
-    """hit@1, hit@5, MRR@10, answer accuracy, answered rate, abstention precision/recall, latency."""
+    """hit@1, hit@5, MRR@10, answer accuracy (in the answer, in its first sentence, in its
+    span), mean words of an answer, answered rate, abstention precision/recall, latency."""
     answerable = [q for q in questions if q.get("answers")]
     unanswerable = [q for q in questions if not q.get("answers")]
-    hit1 = hit5 = mrr = correct = answered = 0.0
+    hit1 = hit5 = mrr = correct = first_correct = span_correct = answered = words = 0.0
     declined_right = declined = 0
     latencies: list[float] = []
     for q in questions:
@@ -122,6 +126,9 @@ def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: Se
         mrr += 1.0 / first if first else 0.0
         answered += answer.found
         correct += answer.found and any(g in _norm(answer.text) for g in golds)
+        first_correct += answer.found and any(g in _norm(answer.sentences[0].text) for g in golds)
+        span_correct += answer.span is not None and any(g in _norm(answer.span.text) for g in golds)
+        words += len(answer.text.split())
     n = max(len(answerable), 1)
     return QuestionMetrics(
         mode=mode,
@@ -131,6 +138,9 @@ def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: Se
         hit_at_5=hit5 / n,
         mrr=mrr / n,
         answer_accuracy=correct / n,
+        first_sentence_accuracy=first_correct / n,
+        span_accuracy=span_correct / n,
+        answer_words=words / max(answered, 1),
         answered_rate=answered / n,
         abstention_precision=declined_right / declined if declined else 1.0,
         abstention_recall=declined_right / len(unanswerable) if unanswerable else 1.0,

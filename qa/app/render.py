@@ -12,7 +12,8 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from qa.types import Answer, AnswerSentence, Citation, Hit
+from qa.query.sources import Source, answer_sources
+from qa.types import Answer, AnswerSentence, AnswerSpan, Citation, Hit
 
 NOT_FOUND = "I could not find an answer to that in the articles."
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
@@ -29,34 +30,47 @@ _MD_MARKER = "\\[{}\\]"
 _BLANK_LINES = re.compile(r"[^\S\n]*\n(?:[^\S\n]*\n)+[^\S\n]*")
 
 
-def cited_hits(answer: Answer) -> list[int]:
-    """Hit numbers (1-based) cited by the answer, in order of first citation."""
-    return list(dict.fromkeys(n for s in answer.sentences for n in (s.hit_number, *s.also_cited)))
+def cited_sources(answer: Answer) -> list[Source]:
+    """The excerpts the answer cites, in order of first citation (``[1]``, ``[2]``, ...)."""
+    return [s for s in answer_sources(answer) if s.strength == "answers the question"]
 
 
 def _markers(sentence: AnswerSentence, numbers: dict[int, int], template: str) -> str:
-    return "".join(template.format(numbers[n]) for n in (sentence.hit_number, *sentence.also_cited))
+    shown = dict.fromkeys(numbers[n] for n in (sentence.hit_number, *sentence.also_cited))
+    return "".join(template.format(n) for n in shown)
 
 
-def _sentence_line(sentence: AnswerSentence, numbers: dict[int, int], *, markdown: bool) -> str:
-    text = " ".join(sentence.text.split())
+def _with_span(sentence: AnswerSentence, span: AnswerSpan | None) -> tuple[str, str, str]:
+    """The sentence as (before, span, after); the span part is empty when it is elsewhere."""
+    if span is None or not (sentence.start <= span.start and span.end <= sentence.end):
+        return sentence.text, "", ""
+    begin, end = span.start - sentence.start, span.end - sentence.start
+    return sentence.text[:begin], sentence.text[begin:end], sentence.text[end:]
+
+
+def _sentence_line(sentence: AnswerSentence, numbers: dict[int, int], span: AnswerSpan | None, *, markdown: bool) -> str:
+    before, phrase, after = (" ".join(part.split()) for part in _with_span(sentence, span))
     if markdown:
-        markers = _markers(sentence, numbers, _MD_MARKER)
-        line = f"{escape_markdown(text)} **{markers}**"
+        text = escape_markdown(before)
+        if phrase:
+            text = " ".join(p for p in (text, f"**{escape_markdown(phrase)}**", escape_markdown(after)) if p)
+        line = f"{text} **{_markers(sentence, numbers, _MD_MARKER)}**"
         return f"*{DIFFERS}* {line}" if sentence.differs else line
+    text = " ".join(p for p in (before, phrase, after) if p)
     line = f"{text} {_markers(sentence, numbers, '[{}]')}"
     return f"{DIFFERS} {line}" if sentence.differs else line
 
 
 def _citation_numbers(answer: Answer) -> dict[int, int]:
-    """Display numbers 1, 2, ... for the cited hits, in order of first citation."""
-    return {hit: n for n, hit in enumerate(cited_hits(answer), start=1)}
+    """Display numbers 1, 2, ... per cited excerpt, for every hit merged into it."""
+    return {hit: n for n, source in enumerate(cited_sources(answer), start=1) for hit in source.hit_numbers}
 
 
 def _answer_lines(answer: Answer, numbers: dict[int, int], *, markdown: bool) -> list[str]:
     """The answer paragraph, one line per differing statement, then a blank line."""
-    lines = [" ".join(_sentence_line(s, numbers, markdown=markdown) for s in answer.sentences if not s.differs)]
-    lines += [_sentence_line(s, numbers, markdown=markdown) for s in answer.sentences if s.differs]
+    span = answer.span
+    lines = [" ".join(_sentence_line(s, numbers, span, markdown=markdown) for s in answer.sentences if not s.differs)]
+    lines += [_sentence_line(s, numbers, None, markdown=markdown) for s in answer.sentences if s.differs]
     return [*lines, ""]
 
 
@@ -72,53 +86,59 @@ def answer_markdown(answer: Answer) -> str:
     """The chat reply: answer sentences with [n] markers, then the numbered sources."""
     if not answer.found:
         return NOT_FOUND
-    numbers = _citation_numbers(answer)
-    lines = _answer_lines(answer, numbers, markdown=True)
-    for hit_number, n in numbers.items():
-        hit = answer.hits[hit_number - 1]
-        also = "".join(f"; also in *{escape_markdown(c.title)}*" for c in hit.also_in)
-        lines.append(f"\\[{n}\\] *{escape_markdown(_source_label(hit.citation))}* — {escape_markdown(hit.citation.source)}{also}  ")
+    lines = _answer_lines(answer, _citation_numbers(answer), markdown=True)
+    for n, source in enumerate(cited_sources(answer), start=1):
+        also = "".join(f"; also in *{escape_markdown(c.title)}*" for c in source.also_in)
+        lines.append(f"\\[{n}\\] *{escape_markdown(_source_label(source.citation))}* — {escape_markdown(source.citation.source)}{also}  ")
     return "\n".join(lines)
 
 
-def _highlighted(hit: Hit, answer: Answer, hit_number: int) -> str:
-    """The passage as HTML with the answer sentences inside ``<mark>``."""
-    start = hit.citation.start
-    marks = sorted((s.start - start, s.end - start) for s in answer.sentences if s.hit_number == hit_number)
+def _highlighted(source: Source, answer: Answer) -> str:
+    """The excerpt as HTML, the answer sentences inside ``<mark>`` and the answer phrase bold."""
+    start = source.citation.start
+    marks = sorted(
+        (s.start - start, s.end - start) for s in answer.sentences if s.hit_number in source.hit_numbers and not s.differs
+    )
+    bold = (answer.span.start - start, answer.span.end - start) if answer.span else (-1, -1)
     pieces: list[str] = []
     cursor = 0
     for begin, end in marks:
-        begin, end = max(begin, cursor), min(end, len(hit.text))
+        begin, end = max(begin, cursor), min(end, len(source.text))
         if begin >= end:
             continue
-        pieces.append(html.escape(hit.text[cursor:begin]))
-        pieces.append(f"<mark>{html.escape(hit.text[begin:end])}</mark>")
+        pieces.append(html.escape(source.text[cursor:begin]))
+        if begin <= bold[0] and bold[1] <= end:
+            inner = (source.text[begin : bold[0]], source.text[bold[0] : bold[1]], source.text[bold[1] : end])
+            pieces.append(f"<mark>{html.escape(inner[0])}<b>{html.escape(inner[1])}</b>{html.escape(inner[2])}</mark>")
+        else:
+            pieces.append(f"<mark>{html.escape(source.text[begin:end])}</mark>")
         cursor = end
-    pieces.append(html.escape(hit.text[cursor:]))
+    pieces.append(html.escape(source.text[cursor:]))
     return _BLANK_LINES.sub("\n\n", "".join(pieces)).replace("\n", "<br>")
 
 
 def sources_html(answer: Answer) -> str:
-    """The sources panel: cited passages first (answer highlighted), then other close passages.
+    """The sources panel: each excerpt once, cited ones first (answer highlighted, match in
+    words, the ranking score on hover), then other close passages.
 
     A declined question shows no passage: the closest ones do not answer it.
     """
     if not answer.found or not answer.hits:
         return "<p class='qa-note'>No passage in the articles answers this question.</p>"
-    cited = cited_hits(answer)
-    order = cited + [n for n in range(1, len(answer.hits) + 1) if n not in cited]
     blocks: list[str] = []
-    for hit_number in order:
-        hit = answer.hits[hit_number - 1]
-        citation = hit.citation
-        label = f"[{cited.index(hit_number) + 1}] " if hit_number in cited else ""
-        also = "".join(f"<div class='qa-also'>Also in: {html.escape(c.title)} ({html.escape(c.source)})</div>" for c in hit.also_in)
+    number = 0
+    for source in answer_sources(answer):
+        citation = source.citation
+        cited = source.strength == "answers the question"
+        number += cited
+        label = f"[{number}] " if cited else ""
+        also = "".join(f"<div class='qa-also'>Also in: {html.escape(c.title)} ({html.escape(c.source)})</div>" for c in source.also_in)
         blocks.append(
             "<div class='qa-source'>"
             f"<div class='qa-title'><b>{html.escape(label + _source_label(citation))}</b></div>"
             f"<div class='qa-where'>{html.escape(citation.source)}, characters {citation.start}–{citation.end}"
-            f" · score {hit.score:.3f}</div>"
-            f"<blockquote>{_highlighted(hit, answer, hit_number)}</blockquote>{also}</div>"
+            f" · <span class='qa-strength' title='ranking score {source.score:.3f}'>{source.strength}</span></div>"
+            f"<blockquote>{_highlighted(source, answer)}</blockquote>{also}</div>"
         )
     return "\n".join(blocks)
 
@@ -127,23 +147,35 @@ def answer_text(answer: Answer) -> str:
     """The answer for a terminal: sentences with [n], then the sources with their spans."""
     if not answer.found:
         return NOT_FOUND
-    numbers = _citation_numbers(answer)
-    lines = _answer_lines(answer, numbers, markdown=False)
-    for hit_number, n in numbers.items():
-        citation = answer.hits[hit_number - 1].citation
+    lines = _answer_lines(answer, _citation_numbers(answer), markdown=False)
+    for n, source in enumerate(cited_sources(answer), start=1):
+        citation = source.citation
         lines.append(f"[{n}] {_source_label(citation)} — {citation.source} [{citation.start}:{citation.end}]")
     return "\n".join(lines)
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:
-    """The answer as plain JSON values: question, found, text, confidence, sentences, hits."""
+    """The answer as plain JSON values: question, found, text, span, confidence, sentences,
+    sources (merged excerpts, with the match in words and the score) and hits."""
     return {
         "question": answer.question,
         "found": answer.found,
         "text": answer.text,
+        "span": asdict(answer.span) if answer.span else None,
         "confidence": round(answer.confidence, 4),
         "mode": answer.mode,
         "sentences": [asdict(s) for s in answer.sentences],
+        "sources": [
+            {
+                "text": s.text,
+                "citation": asdict(s.citation),
+                "hits": list(s.hit_numbers),
+                "strength": s.strength,
+                "score": round(s.score, 6),
+                "also_in": [asdict(c) for c in s.also_in],
+            }
+            for s in answer_sources(answer)
+        ],
         "hits": [hit_dict(hit) for hit in answer.hits],
     }
 

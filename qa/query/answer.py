@@ -15,19 +15,18 @@ from typing import Sequence
 import numpy as np
 
 from qa.errors import UsageError
-from qa.ingest.cleaning import looks_like_headline
 from qa.query.abstention import DEFAULT_ABSTENTION, AbstentionModel
-from qa.store.lexical import tokenize
+from qa.query.answer_type import answer_type, content_stems
+from qa.query.choice_model import LinearChoice
+from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, Question, describe_units
+from qa.query.span import find_span
+from qa.query.units import Unit, answer_units
 from qa.store.snapshot import IndexSnapshot
-from qa.types import Answer, AnswerSentence, Evidence, Hit, Passage, SearchMode, Span
+from qa.types import Answer, AnswerSentence, Evidence, Hit, SearchMode
 
-_MAX_LIST_ITEMS = 5
 _QUANTITY = re.compile(
     r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent|per cent|billion|million|trillion|bn|thousand)?"
 )
-_MIN_WORDS = 4
-_MAX_HEADING_WORDS = 15
-_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+")
 _CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         re.compile(r"(?i)^\s*why\b|\bwhy (?:did|do|does|is|are|was|were|has|have)\b"),
@@ -66,6 +65,7 @@ class AnswerSettings:
     second_sentence_margin: float = 0.1
     min_confidence: float = 0.5
     abstention: AbstentionModel = DEFAULT_ABSTENTION
+    sentence_model: LinearChoice = SENTENCE_MODEL
     same_fact_cosine: float = 0.8
     related_cosine: float = 0.5
     related_margin: float = 0.35
@@ -73,65 +73,6 @@ class AnswerSettings:
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_confidence <= 1.0:
             raise UsageError(f"min_confidence must be between 0 and 1, not {self.min_confidence} (QA_MIN_CONFIDENCE)")
-
-
-@dataclass(frozen=True)
-class _Unit:
-    hit_number: int
-    article_id: str
-    span: Span
-    text: str
-    vector: np.ndarray
-    next_sentence: Span | None
-
-
-def _is_heading(text: str) -> bool:
-    """A short line without a full stop (a cut-up long sentence is longer than this)."""
-    return looks_like_headline(text) and len(text.split()) <= _MAX_HEADING_WORDS and not _BULLET.match(text)
-
-
-def _normalise(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
-
-
-def sentence_units(passage: Passage, vectors: np.ndarray) -> list[tuple[Span, np.ndarray, Span | None]]:
-    """Candidate answers in a passage: each sentence, and each list with its lead-in.
-
-    Returns ``(span, vector, span of the following sentence or None)`` for each unit;
-    ``vectors`` are the passage's sentence vectors.
-    """
-    spans = passage.sentences
-    units: list[tuple[Span, np.ndarray, Span | None]] = []
-    for i, span in enumerate(spans):
-        following = spans[i + 1] if i + 1 < len(spans) else None
-        text = passage.text[span.start - passage.start : span.end - passage.start]
-        if text.rstrip().endswith(":") and following is not None:
-            last = min(i + _MAX_LIST_ITEMS, len(spans) - 1)
-            after = spans[last + 1] if last + 1 < len(spans) else None
-            units.append((Span(span.start, spans[last].end), _normalise(vectors[i : last + 1].mean(axis=0)), after))
-        units.append((span, vectors[i], following))
-    return units
-
-
-def _units(hits: Sequence[Hit], snapshot: IndexSnapshot, limit: int) -> list[_Unit]:
-    units: list[_Unit] = []
-    for number, hit in enumerate(hits[:limit], start=1):
-        passage = snapshot.passages[hit.passage_index]
-        vectors = snapshot.passage_sentence_vectors(hit.passage_index)
-        for span, vector, following in sentence_units(passage, vectors):
-            text = passage.text[span.start - passage.start : span.end - passage.start]
-            if len(text.split()) >= _MIN_WORDS and not _is_heading(text):
-                units.append(_Unit(number, passage.article_id, span, text, vector, following))
-    return units
-
-
-def word_coverage(question_tokens: Sequence[str], weights: np.ndarray, text: str) -> float:
-    """IDF-weighted share of the question's content words (stemmed) found in ``text``."""
-    total = float(weights.sum())
-    if total <= 0:
-        return 0.0
-    present = set(tokenize([text])[0])
-    return float(sum(w for t, w in zip(question_tokens, weights) if t in present)) / total
 
 
 def answer_cue(question: str, text: str) -> float:
@@ -151,22 +92,22 @@ def extract_answer(
     mode: SearchMode,
 ) -> Answer:
     """Pick the answer sentence(s) from the top ``hits``, or decline."""
-    units = _units(hits, snapshot, settings.answer_passages)
+    units = answer_units(hits, snapshot, settings.answer_passages)
     if not units:
         return declined(question, hits, 0.0, mode, None)
-    question_tokens = list(dict.fromkeys(tokenize([question])[0]))
+    question_tokens = content_stems(question)
     weights = snapshot.lexical.idf(question_tokens)
-    meaning = np.stack([u.vector for u in units]) @ question_vector
-    words = np.array([word_coverage(question_tokens, weights, u.text) for u in units], dtype=np.float32)
+    asked = Question(question, question_vector, question_tokens, weights, answer_type(question))
+    features = describe_units(asked, units, hits)
+    meaning = features[:, SENTENCE_FEATURES.index("meaning")]
+    words = features[:, SENTENCE_FEATURES.index("words")]
     cues = np.array([answer_cue(question, u.text) for u in units], dtype=np.float32)
     scores = meaning + settings.word_weight * words + settings.cue_weight * cues
-    order = [int(i) for i in np.argsort(-scores, kind="stable")]
-    best = order[0]
-    passages = {u.hit_number: hits[u.hit_number - 1].text for u in units}
+    best = _with_list(units, int(np.argmax(settings.sentence_model.scores(features))))
     evidence = Evidence(
         sentence_meaning=float(meaning[best]),
         sentence_words=float(words[best]),
-        evidence_words=max(word_coverage(question_tokens, weights, text) for text in passages.values()),
+        evidence_words=float(features[:, SENTENCE_FEATURES.index("passage_words")].max()),
         passage_meaning=float(hits[0].dense_score),
     )
     confidence = settings.abstention.probability(evidence)
@@ -179,12 +120,14 @@ def extract_answer(
     if follow_up is not None:
         chosen.append(follow_up)
         chosen_scores.append(top_score)
-    for index in order[1:]:
-        if len(chosen) >= settings.max_sentences or scores[index] < top_score - settings.second_sentence_margin:
-            break
-        if not any(_overlaps(units[index], c) for c in chosen):
-            chosen.append(units[index])
-            chosen_scores.append(float(scores[index]))
+    elif not cues[best]:
+        # a second sentence only when it has what the question asks for and the first lacks it
+        for index in [int(i) for i in np.argsort(-scores, kind="stable")]:
+            if len(chosen) >= settings.max_sentences or scores[index] < top_score - settings.second_sentence_margin:
+                break
+            if cues[index] and not any(_overlaps(units[index], c) for c in chosen):
+                chosen.append(units[index])
+                chosen_scores.append(float(scores[index]))
     also, differing = _other_sources(question, chosen[0], units, scores, settings)
     sentences = [
         AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, score, also if i == 0 else ())
@@ -194,6 +137,7 @@ def extract_answer(
         AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, float(score), (), True) for u, score in differing
     ]
     text = " ".join(s.text for s in sentences)
+    first = chosen[0]
     return Answer(
         question=question,
         found=True,
@@ -203,6 +147,7 @@ def extract_answer(
         confidence=confidence,
         mode=mode,
         evidence=evidence,
+        span=find_span(question, first.text, first.span.start),
     )
 
 
@@ -224,8 +169,8 @@ def quantities(text: str) -> set[str]:
 
 
 def _other_sources(
-    question: str, best: _Unit, units: list[_Unit], scores: np.ndarray, settings: AnswerSettings
-) -> tuple[tuple[int, ...], list[tuple[_Unit, float]]]:
+    question: str, best: Unit, units: list[Unit], scores: np.ndarray, settings: AnswerSettings
+) -> tuple[tuple[int, ...], list[tuple[Unit, float]]]:
     """Other articles that state the answer too (their hit numbers), and ones that differ.
 
     A sentence from another article states the same fact when it is nearly the same in
@@ -236,7 +181,7 @@ def _other_sources(
     best_figures = quantities(best.text)
     floor = float(scores.max()) - settings.related_margin
     same: list[int] = []
-    differing: list[tuple[_Unit, float]] = []
+    differing: list[tuple[Unit, float]] = []
     for unit, score in zip(units, scores):
         if unit.article_id == best.article_id or score < floor:
             continue
@@ -251,7 +196,7 @@ def _other_sources(
     return tuple(same), differing[:1]
 
 
-def _cue_in_next_sentence(question: str, unit: _Unit, snapshot: IndexSnapshot, hits: Sequence[Hit]) -> _Unit | None:
+def _cue_in_next_sentence(question: str, unit: Unit, snapshot: IndexSnapshot, hits: Sequence[Hit]) -> Unit | None:
     """The sentence right after ``unit`` when it, not ``unit``, has what the question asks for."""
     if unit.next_sentence is None or answer_cue(question, unit.text) or not any(a.search(question) for a, _ in _CUES):
         return None
@@ -260,10 +205,21 @@ def _cue_in_next_sentence(question: str, unit: _Unit, snapshot: IndexSnapshot, h
     text = passage.text[span.start - passage.start : span.end - passage.start]
     if not answer_cue(question, text):
         return None
-    return _Unit(unit.hit_number, unit.article_id, span, text, unit.vector, None)
+    return Unit(unit.hit_number, unit.article_id, span, text, unit.vector, None)
 
 
-def _overlaps(a: _Unit, b: _Unit) -> bool:
+def _with_list(units: Sequence[Unit], best: int) -> int:
+    """The lead-in-and-items unit when ``best`` is a list's lead-in ("Key motivations include:")."""
+    unit = units[best]
+    if not unit.text.rstrip().endswith(":"):
+        return best
+    for index, other in enumerate(units):
+        if other.hit_number == unit.hit_number and other.span.start == unit.span.start and other.span.end > unit.span.end:
+            return index
+    return best
+
+
+def _overlaps(a: Unit, b: Unit) -> bool:
     """Same text, or overlapping spans of one article."""
     if " ".join(a.text.split()) == " ".join(b.text.split()):
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from qa.embedding import EXPORTS, EncoderSettings, load_encoder, open_export
 from qa.embedding.encoder import TextEncoder, canonical_model_name
 from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexStateError, ModelError
 from qa.query.answer import AnswerSettings, extract_answer
+from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
 from qa.query.ranking import RANKERS, Ranker
@@ -142,13 +144,33 @@ class Retriever:
         question, k, ranker = clean_question(question), check_hits(k), RANKERS[parse_mode(mode)]
         return self._search(self._snapshot, question, self.embed_question(question), k, ranker)
 
-    def answer(self, question: str, k: int = 5, mode: str = "hybrid") -> Answer:
-        """The answer sentence(s) copied from the articles, or ``found=False``."""
+    def answer(self, question: str, k: int = 5, mode: str = "hybrid", context: str = "") -> Answer:
+        """The answer sentence(s) copied from the articles, or ``found=False``.
+
+        ``context`` (a follow-up's earlier subject, see ``qa.query.followup``) is searched
+        with the question, while the answer sentence is chosen for the question alone.
+        """
         question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
+        search_text = clean_question(f"{question} {context}") if context.strip() else question
         snapshot = self._snapshot
         vector = self.embed_question(question)
-        hits = self._search(snapshot, question, vector, k, RANKERS[search_mode])
+        search_vector = self.embed_question(search_text) if search_text != question else vector
+        hits = self._search(snapshot, search_text, search_vector, k, RANKERS[search_mode])
         return extract_answer(question, vector, hits, snapshot, self.answer_settings, search_mode)
+
+    def answer_follow_up(
+        self, message: str, previous: Sequence[str], k: int = 5, mode: str = "hybrid"
+    ) -> tuple[FollowUp, Answer]:
+        """Answer ``message`` as a turn of a conversation whose earlier questions are
+        ``previous`` (oldest first): how it was taken, and its answer."""
+        k, mode = check_hits(k), parse_mode(mode)
+
+        def phrase_of(turn: FollowUp) -> str | None:
+            span = self.answer(turn.question, k=k, mode=mode, context=turn.context).span
+            return span.text if span else None
+
+        resolved = resolve_follow_up(clean_question(message), previous, phrase_of)
+        return resolved, self.answer(resolved.question, k=k, mode=mode, context=resolved.context)
 
     def _search(self, snapshot: IndexSnapshot, question: str, vector: np.ndarray, k: int, ranker: Ranker) -> list[Hit]:
         pool = min(len(snapshot.table), max(MIN_POOL, 10 * k))

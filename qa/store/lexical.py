@@ -2,7 +2,8 @@
 
 Lucene's IDF, ``log(1 + (N - df + 0.5) / (df + 0.5))``, is positive for every term, so a
 term found in most passages of a five-article corpus still counts a little instead of
-turning negative. Tokens are lower-cased, English stop words dropped, Snowball-stemmed.
+turning negative. Tokens are lower-cased, English stop words dropped, British spellings
+made American, Snowball-stemmed.
 
 The score matrix is computed here with whole-array numpy operations (bm25s documents
 ``build_index_from_ids`` as the place to do this) instead of bm25s's per-document loop:
@@ -21,6 +22,7 @@ import bm25s
 import numpy as np
 
 from qa.store.arrays import mapped, offsets_from_lengths
+from qa.store.spelling import american
 
 EMPTY_TOKEN = ""
 Segment = Union[range, Sequence[str]]
@@ -33,10 +35,15 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def _stem_words(words: list[str]) -> list[str]:
+    return _stemmer().stemWords([american(w) for w in words])
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stop-word-free, stemmed tokens of each text."""
+    """Lower-cased, stop-word-free, stemmed tokens of each text (British spellings made
+    American first, see ``qa.store.spelling``)."""
     return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+        list(texts), stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False
     )
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: BM25 tokens unify British and American spellings
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
