@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import shutil
 from pathlib import Path
 
 from bench.common import ROOT
@@ -24,17 +24,16 @@ DEFAULT_REMOVED = ("02", "18", "34")
 
 
 def held_out_corpus(target: Path, removed: set[str]) -> int:
-    """Link SQuAD-half's paragraph files into ``target``, leaving out the removed articles."""
+    """Copy SQuAD-half's paragraph files into ``target``, leaving out the removed articles."""
     target.mkdir(parents=True, exist_ok=True)
     kept = 0
     for path in sorted((SQUAD / "corpus").iterdir()):
-        link = target / path.name
+        copy = target / path.name
         if path.name.split("_")[0] in removed:
-            if link.exists() or link.is_symlink():
-                link.unlink()
+            copy.unlink(missing_ok=True)
             continue
-        if not link.exists():
-            os.symlink(path.resolve(), link)
+        if not copy.exists():
+            shutil.copy2(path, copy)
         kept += 1
     return kept
 

@@ -96,6 +96,17 @@ def test_fit_abstention_separates_labelled_evidence() -> None:
     assert isinstance(model, AbstentionModel) and all(w > 0 for w in model.weights)
 
 
+def test_fit_abstention_weights_questions() -> None:
+    rng = np.random.default_rng(1)
+    overlap = [Evidence(*rng.uniform(0.2, 0.8, 4)) for _ in range(80)]
+    labels = [bool(i % 2) for i in range(80)]
+    even = fit_abstention(overlap, labels)
+    # counting the unanswerable ones ten times over makes the model decline more of everything
+    cautious = fit_abstention(overlap, labels, sample_weights=[1.0 if label else 10.0 for label in labels])
+    assert cautious.bias < even.bias
+    assert sum(cautious.probability(e) < 0.5 for e in overlap) > sum(even.probability(e) < 0.5 for e in overlap)
+
+
 def test_duplicate_wire_copy_is_one_hit_citing_both(tmp_path: Path) -> None:
     wire = "The ministry said exports of zinc rose sharply in March. Officials expect more growth in April."
     corpus = tmp_path / "corpus"
@@ -133,8 +144,10 @@ def test_min_confidence_changes_what_is_declined(tmp_path: Path) -> None:
     question = "Did zinc exports from Rajasthan rise in March?"
     confidence = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder()).answer(question).confidence
     found = {}
-    for threshold in (confidence - 0.01, confidence + 0.01):
-        settings = Settings.resolve(environ={"QA_MIN_CONFIDENCE": f"{threshold:.6f}"}, only=["min_confidence"])
+    step = min(0.01, confidence / 2, (1 - confidence) / 2)
+    assert step > 1e-6, confidence
+    for threshold in (confidence - step, confidence + step):
+        settings = Settings.resolve(environ={"QA_MIN_CONFIDENCE": f"{threshold:.9f}"}, only=["min_confidence"])
         retriever = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder(), answer_settings=settings.answer_settings())
         found[threshold > confidence] = retriever.answer(question).found
     assert found == {False: True, True: False}

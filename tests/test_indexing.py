@@ -247,3 +247,14 @@ def test_every_vector_index_kind_serves_and_is_kept_by_plain_updates(corpus_copy
     assert snapshot.manifest.vector_index == kind and snapshot.manifest.vector_index_requested == kind
     hits = Retriever.load(index, encoder=FakeEncoder()).search("zebra herd river", k=3, mode="dense")
     assert hits and hits[0].citation.source == "zebra.txt"
+
+
+def test_a_corpus_of_only_bad_files_names_a_few_and_counts_the_rest(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number in range(12):
+        (corpus / f"empty-{number:02d}.txt").write_text("", encoding="utf-8")
+    with pytest.raises(CorpusError, match="no usable article") as refused:
+        build_index(corpus, tmp_path / "index", encoder=FakeEncoder())
+    message = str(refused.value)
+    assert "empty-00.txt" in message and "and 7 more" in message and "empty-11.txt" not in message

@@ -92,6 +92,9 @@ class Plan:
     removed: tuple[str, ...]
 
 
+MAX_SHOWN_PROBLEMS = 5  # a refused corpus names this many files, then counts the rest
+
+
 def plan_update(
     corpus_dir: str | Path, snapshot: IndexSnapshot | None, encoder: TextEncoder, settings: SplitSettings
 ) -> Plan:
@@ -117,7 +120,9 @@ def plan_update(
         passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
         plan.parts.append(Part(article, PassageTable.from_passages(passages), passages, size=file.size, mtime_ns=file.mtime_ns))
     if not any(part.count for part in plan.parts):
-        details = "; ".join(f"{p.path}: {p.reason}" for p in plan.problems) or "no .txt or .md files"
+        shown = [f"{p.path}: {p.reason}" for p in plan.problems[:MAX_SHOWN_PROBLEMS]]
+        more = len(plan.problems) - len(shown)
+        details = "; ".join(shown + ([f"and {more} more"] if more > 0 else [])) or "no .txt or .md files"
         raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
     current = {part.article.article_id for part in plan.parts}
     plan.removed = tuple(sorted(a for a in known if a not in current))
