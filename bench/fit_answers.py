@@ -29,6 +29,7 @@ from qa.query.units import answer_units
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-half"
 CALIBRATION = ROOT / "eval" / "calibration-questions.jsonl"
+TIGHT = 2  # a phrase counts as the answer when it holds a gold string and at most this many words more
 NEWS_WEIGHT = 20.0  # each calibration question (news prose) counts as this many SQuAD ones
 
 
@@ -72,8 +73,11 @@ def span_groups(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
             phrases = candidate_phrases(unit.text, words, marks)
             if phrases:
                 x = phrase_features(question.kind, unit.text, words, marks, phrases)
-                y = np.array([any(g in _norm(unit.text[p.start : p.end]) for g in record["golds"]) for p in phrases])
-                groups.append((x, y))
+                texts = [_norm(unit.text[p.start : p.end]) for p in phrases]
+                holds = np.array([any(g in text for g in record["golds"]) for text in texts])
+                # the exact phrase, not any phrase around it: at most TIGHT words more than a gold string
+                tight = np.array([any(g in text and len(text.split()) <= len(g.split()) + TIGHT for g in record["golds"]) for text in texts])
+                groups.append((x, tight if tight.any() else holds))
     return groups
 
 

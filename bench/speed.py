@@ -173,7 +173,7 @@ def chat(index: Path, questions: list[str]) -> dict[str, float]:
 
         real = replies()
         answered = {question: retriever.answer(question, k=settings.k) for question in questions}
-        retriever.answer = lambda question, k=5, mode="hybrid": answered[question]  # type: ignore[method-assign]
+        retriever.answer = lambda question, k=5, mode="hybrid", context="": answered[question]  # type: ignore[method-assign]
         ui_only = replies()
     finally:
         running.close()

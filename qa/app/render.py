@@ -27,6 +27,7 @@ def escape_markdown(text: str) -> str:
 
 DIFFERS = "Another article gives a different figure:"
 _MD_MARKER = "\\[{}\\]"
+_SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"[^\S\n]*\n(?:[^\S\n]*\n)+[^\S\n]*")
 
 
@@ -49,14 +50,12 @@ def _with_span(sentence: AnswerSentence, span: AnswerSpan | None) -> tuple[str, 
 
 
 def _sentence_line(sentence: AnswerSentence, numbers: dict[int, int], span: AnswerSpan | None, *, markdown: bool) -> str:
-    before, phrase, after = (" ".join(part.split()) for part in _with_span(sentence, span))
+    before, phrase, after = (_SPACES.sub(" ", part) for part in _with_span(sentence, span))
     if markdown:
-        text = escape_markdown(before)
-        if phrase:
-            text = " ".join(p for p in (text, f"**{escape_markdown(phrase)}**", escape_markdown(after)) if p)
-        line = f"{text} **{_markers(sentence, numbers, _MD_MARKER)}**"
+        text = escape_markdown(before) + (f"**{escape_markdown(phrase)}**" if phrase else "") + escape_markdown(after)
+        line = f"{text.strip()} **{_markers(sentence, numbers, _MD_MARKER)}**"
         return f"*{DIFFERS}* {line}" if sentence.differs else line
-    text = " ".join(p for p in (before, phrase, after) if p)
+    text = (before + phrase + after).strip()
     line = f"{text} {_markers(sentence, numbers, '[{}]')}"
     return f"{DIFFERS} {line}" if sentence.differs else line
 

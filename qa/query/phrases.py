@@ -23,7 +23,8 @@ _DATE = re.compile(
     rf"|{_MONTH}(?:\s+of)?\s+\d{{3,4}}|{_DAY}|(?:early|mid|late)?-?\s?\b\d{{3,4}}s?\b(?:\s?(?:BC|AD|BCE|CE)\b)?"
     r"|\b\d{1,2}(?:st|nd|rd|th)\s+century|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
     r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first)\s+century"
-    r"|\b(?:yesterday|today|tomorrow|(?:last|next|this)\s+(?:week|month|year))\b)"
+    r"|\b(?:yesterday|today|tomorrow|(?:last|next|this|later\s+this)\s+(?:week|month|year))\b"
+    r"|\b(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+(?:the\s+)?(?:year|month|week|decade|century|\d{4})\b)"
 )
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|half|several)"
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|m|k)"

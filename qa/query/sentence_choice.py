@@ -42,8 +42,8 @@ SENTENCE_FEATURES: tuple[str, ...] = (
 SENTENCE_MODEL = LinearChoice(
     SENTENCE_FEATURES,
     (
-        9.3109, -0.9727, 3.4205, 0.8789, 3.17, 3.6463, 1.1967, -1.2821,
-        1.3025, 0.0249, 4.1113, -0.515, 0.0398,
+        9.3133, -0.9737, 3.4207, 0.8767, 3.1708, 3.6504, 1.1973, -1.2823,
+        1.2954, 0.0246, 4.1172, -0.5157, 0.0404,
     ),
 )
 _TYPED = {"number": "number", "date": "date", "person": "name", "place": "name", "name": "name", "thing": "name"}

@@ -31,6 +31,7 @@ SPAN_FEATURES: tuple[str, ...] = (
     "before_question_word",
     "right_after_question_word",
     "right_before_question_word",
+    "next_to_question_run",
     "capitalised_share",
     "in_parentheses",
     "position",
@@ -41,13 +42,13 @@ SPAN_FEATURES: tuple[str, ...] = (
 SPAN_MODEL = LinearChoice(
     SPAN_FEATURES,
     (
-        2.4171, 2.0408, -3.2112, -0.5961, -0.6506, -0.8073, 3.849, -1.783,
-        -0.6682, -0.5905, -1.7006, -0.7835, 1.8783, -0.4352, 1.041, -0.9119,
-        -0.7676, 0.9218, -0.2264, 0.9841, -0.9363, -0.8622, 1.4679, -0.28,
-        0.6106, -1.2002, -1.3245, 0.4092, 1.3963, 0.7193, -0.3078, -0.1735,
-        -0.7207, 0.0, 1.202, 0.0725, -1.0955, -0.6818, 1.5906, 0.1142,
-        0.7177, 1.495, 0.6143, -0.5011, 0.5798, 0.4453, -0.0914, -0.8449,
-        -0.1462, 1.1006, -0.1894, 0.0874, 0.9713,
+        2.2032, 1.9179, -2.9128, -0.4819, -0.7264, -0.7955, 3.4038, -1.2432,
+        -0.5381, -0.8269, -1.8337, -0.7785, 2.9784, -0.3736, 0.0074, -1.1034,
+        -0.8182, 1.7625, -0.125, 0.2841, -1.0935, -0.8115, 2.3658, -0.4134,
+        -0.0474, -0.9925, -1.0872, 0.8426, 1.1412, 0.096, -0.4588, -0.2168,
+        -0.3527, 0.0, 1.0282, 0.0189, -1.098, -0.0815, 1.2948, -0.1342,
+        0.2553, 1.5237, 0.0141, -0.8655, 0.6688, 0.3182, -0.2556, -0.7446,
+        -0.1051, -0.2838, 0.3217, -0.3092, 0.1771, 0.8781,
     ),
 )
 
@@ -85,6 +86,7 @@ def phrase_features(
             rows[row, column["before_question_word"]] = any(0 < i - phrase.last_word <= NEAR for i in outside)
             rows[row, column["right_after_question_word"]] = phrase.first_word - 1 in outside
             rows[row, column["right_before_question_word"]] = phrase.last_word + 1 in outside
+            rows[row, column["next_to_question_run"]] = _run_beside(phrase, in_question) / len(marked)
         else:
             rows[row, column["no_question_words"]] = 1.0
         rows[row, column["log_words"]] = np.log(count)
@@ -94,6 +96,17 @@ def phrase_features(
         rows[row, column["in_parentheses"]] = before.count("(") > before.count(")")
         rows[row, column["position"]] = phrase.first_word / max(len(words), 1)
     return rows
+
+
+def _run_beside(phrase: Phrase, in_question: Sequence[bool]) -> int:
+    """How many question words stand in an unbroken run right before or right after ``phrase``
+    (an apposition: "National Security Adviser Ajit Doval")."""
+    before = after = 0
+    while phrase.first_word - before - 1 >= 0 and in_question[phrase.first_word - before - 1]:
+        before += 1
+    while phrase.last_word + after + 1 < len(in_question) and in_question[phrase.last_word + after + 1]:
+        after += 1
+    return max(before, after)
 
 
 def find_span(question: str, sentence: str, offset: int, model: LinearChoice = SPAN_MODEL) -> AnswerSpan | None:
