@@ -91,6 +91,17 @@ def test_chat_follow_up_is_answered_in_context(retriever: Retriever) -> None:
     assert "Taken as" in reply and ("Shoigu" in reply or "Shoygu" in reply)
 
 
+def test_a_new_topic_is_answered_in_the_previous_subject(retriever: Retriever) -> None:
+    first = retriever.answer("Who met Ajit Doval in Moscow?")
+    taken, answer = retriever.answer_follow_up("and what about defence?", ["Who met Ajit Doval in Moscow?"])
+    assert taken.question == "and what about defence?" and "Ajit Doval" in taken.context
+    # a defence sentence (British or American spelling), not the meeting sentence again
+    assert answer.found and "defen" in answer.text.lower() and answer.text != first.text
+    # a pronoun becomes the previous answer's name
+    taken, answer = retriever.answer_follow_up("What did he say about Putin's visit?", ["Who is India's National Security Adviser?"])
+    assert taken.question == "What did Ajit Doval say about Putin's visit?" and "almost finalized" in answer.text
+
+
 def test_answer_sentences_are_verbatim_and_cited(retriever: Retriever, real_index: Path) -> None:
     answer = retriever.answer("Who is India's National Security Adviser?")
     assert answer.found and "Ajit Doval" in answer.text

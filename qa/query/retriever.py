@@ -148,14 +148,14 @@ class Retriever:
         """The answer sentence(s) copied from the articles, or ``found=False``.
 
         ``context`` (a follow-up's earlier subject, see ``qa.query.followup``) is searched
-        with the question, while the answer sentence is chosen for the question alone.
+        and embedded with the question, while only the question's own words count as the
+        words an answer sentence must hold.
         """
         question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
         search_text = clean_question(f"{question} {context}") if context.strip() else question
         snapshot = self._snapshot
-        vector = self.embed_question(question)
-        search_vector = self.embed_question(search_text) if search_text != question else vector
-        hits = self._search(snapshot, search_text, search_vector, k, RANKERS[search_mode])
+        vector = self.embed_question(search_text)
+        hits = self._search(snapshot, search_text, vector, k, RANKERS[search_mode])
         return extract_answer(question, vector, hits, snapshot, self.answer_settings, search_mode)
 
     def answer_follow_up(
