@@ -72,6 +72,21 @@ def _word_range(words: list[Word], start: int, end: int) -> tuple[int, int] | No
     return (inside[0], inside[-1]) if inside else None
 
 
+def _name_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """A name run without a sentence's full stop ("Thursday." -> "Thursday", "U.S." kept)
+    and without a capitalised stop word in front ("On August" -> "August")."""
+    last = sentence[start:end].split()[-1]
+    if last.endswith(".") and len(last.rstrip(".")) > 3:
+        end -= len(last) - len(last.rstrip("."))
+    first = sentence[start:end].split()[0]
+    while first.lower() in _STOP and " " in sentence[start:end]:
+        start += len(first) + (len(sentence[start + len(first) :]) - len(sentence[start + len(first) :].lstrip()))
+        first = sentence[start:end].split()[0]
+    if first.lower() in _STOP:
+        return start, start
+    return start, end
+
+
 def _typed(sentence: str, words: list[Word]) -> list[Phrase]:
     found: list[Phrase] = []
     for kind, pattern in (("date", _DATE), ("number", _NUMBER), ("name", _NAME), ("quote", _QUOTE)):
@@ -80,6 +95,10 @@ def _typed(sentence: str, words: list[Word]) -> list[Phrase]:
             text = sentence[start:end]
             start += len(text) - len(text.lstrip())
             end -= len(text) - len(text.rstrip())
+            if kind == "name":
+                start, end = _name_bounds(sentence, start, end)
+                if start >= end:
+                    continue
             if kind == "number" and not re.search(r"\d|" + _NUMBER_WORD, sentence[start:end], re.I):
                 continue
             bounds = _word_range(words, start, end)

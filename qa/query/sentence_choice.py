@@ -42,8 +42,8 @@ SENTENCE_FEATURES: tuple[str, ...] = (
 SENTENCE_MODEL = LinearChoice(
     SENTENCE_FEATURES,
     (
-        9.3133, -0.9737, 3.4207, 0.8767, 3.1708, 3.6504, 1.1973, -1.2823,
-        1.2954, 0.0246, 4.1172, -0.5157, 0.0404,
+        9.4151, -0.9265, 3.3774, 0.8815, 3.1537, 3.7048, 1.21, -1.4175,
+        1.3036, 0.0131, 4.1098, -0.5076, 0.0314,
     ),
 )
 _TYPED = {"number": "number", "date": "date", "person": "name", "place": "name", "name": "name", "thing": "name"}
