@@ -4,7 +4,7 @@
 >>> Library("corpus", "embeddings").update()       # build or update the index
 >>> retriever = Retriever.load()                     # the index in ./embeddings
 >>> answer = retriever.answer("Who met Ajit Doval in Moscow?")
->>> answer.found, answer.text, answer.hits[0].citation
+>>> answer.found, answer.text, answer.span, answer.hits[0].citation
 
 The package is laid out by pipeline stage: ``ingest`` (article files in), ``passages``
 (sentences and passages), ``embedding`` (text to vectors), ``store`` (generations on
@@ -19,16 +19,20 @@ from qa.passages.splitter import SplitSettings
 from qa.query.answer import AnswerSettings
 from qa.query.retriever import Retriever
 from qa.settings import Settings
-from qa.types import Answer, AnswerSentence, Article, Citation, Evidence, Hit, Passage
+from qa.query.followup import FollowUp
+from qa.query.sources import Source, answer_sources
+from qa.types import Answer, AnswerSentence, AnswerSpan, Article, Citation, Evidence, Hit, Passage
 
 __all__ = [
     "AddReport",
     "Answer",
     "AnswerSentence",
+    "AnswerSpan",
     "AnswerSettings",
     "Article",
     "Citation",
     "Evidence",
+    "FollowUp",
     "Hit",
     "IndexReport",
     "Library",
@@ -36,6 +40,8 @@ __all__ = [
     "QAError",
     "Retriever",
     "Settings",
+    "Source",
     "SplitSettings",
+    "answer_sources",
     "build_index",
 ]
