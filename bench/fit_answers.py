@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import ROOT
+from qa.app.evaluate import normalise_answer
 from qa.indexing.library import Library
 from qa.query.answer_type import answer_type, content_stems
 from qa.query.choice_model import LinearChoice, fit_choice
@@ -31,10 +32,6 @@ SQUAD = ROOT.parent / "shared" / "eval" / "squad-half"
 CALIBRATION = ROOT / "eval" / "calibration-questions.jsonl"
 TIGHT = 2  # a phrase counts as the answer when it holds a gold string and at most this many words more
 NEWS_WEIGHT = 20.0  # each calibration question (news prose) counts as this many SQuAD ones
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def part_of(question: dict, articles: list[str]) -> str:
@@ -53,8 +50,8 @@ def collect(retriever: Retriever, questions: list[dict]) -> list[dict]:
         units = answer_units(hits, snapshot, 5)
         stems = content_stems(text)
         question = Question(text, vector, stems, snapshot.lexical.idf(stems), answer_type(text))
-        golds = [_norm(a) for a in q["answers"]]
-        labels = np.array([any(g in _norm(u.text) for g in golds) for u in units], dtype=bool)
+        golds = [normalise_answer(a) for a in q["answers"]]
+        labels = np.array([any(g in normalise_answer(u.text) for g in golds) for u in units], dtype=bool)
         features = describe_units(question, units, hits) if units else np.zeros((0, len(SENTENCE_FEATURES)))
         records.append({"q": q, "units": units, "features": features, "question": question, "golds": golds, "labels": labels})
     return records
@@ -73,7 +70,7 @@ def span_groups(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
             phrases = candidate_phrases(unit.text, words, marks)
             if phrases:
                 x = phrase_features(question.kind, unit.text, words, marks, phrases)
-                texts = [_norm(unit.text[p.start : p.end]) for p in phrases]
+                texts = [normalise_answer(unit.text[p.start : p.end]) for p in phrases]
                 holds = np.array([any(g in text for g in record["golds"]) for text in texts])
                 # the exact phrase, not any phrase around it: at most TIGHT words more than a gold string
                 tight = np.array([any(g in text and len(text.split()) <= len(g.split()) + TIGHT for g in record["golds"]) for text in texts])
@@ -88,9 +85,9 @@ def score(records: list[dict], sentence_model: LinearChoice, span_model: LinearC
         if not len(record["units"]):
             continue
         unit = record["units"][int(np.argmax(sentence_model.scores(record["features"])))]
-        sentence_right += any(g in _norm(unit.text) for g in record["golds"])
+        sentence_right += any(g in normalise_answer(unit.text) for g in record["golds"])
         span = find_span(record["q"]["question"], unit.text, unit.span.start, span_model)
-        span_right += span is not None and any(g in _norm(span.text) for g in record["golds"])
+        span_right += span is not None and any(g in normalise_answer(span.text) for g in record["golds"])
         words += len(unit.text.split())
     n = max(len(records), 1)
     return {"sentence_holds_gold": sentence_right / n, "span_holds_gold": span_right / n, "sentence_words": words / n}

@@ -16,12 +16,9 @@ import json
 from pathlib import Path
 
 from bench.common import ROOT
+from qa.app.evaluate import normalise_answer
 from qa.indexing.library import Library
 from qa.query.retriever import Retriever
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def score_conversations(retriever: Retriever, conversations: list[dict]) -> dict:
@@ -32,7 +29,7 @@ def score_conversations(retriever: Retriever, conversations: list[dict]) -> dict
         asked: list[str] = []
         for number, turn in enumerate(conversation["turns"]):
             resolved, answer = retriever.answer_follow_up(turn["question"], asked)
-            right = answer.found and any(_norm(g) in _norm(answer.text) for g in turn["answers"])
+            right = answer.found and any(normalise_answer(g) in normalise_answer(answer.text) for g in turn["answers"])
             if number == 0:
                 first, first_right = first + 1, first_right + right
             else:

@@ -28,7 +28,8 @@ from qa.types import Evidence, SearchMode
 MRR_DEPTH = 10
 
 
-def _norm(text: str) -> str:
+def normalise_answer(text: str) -> str:
+    """``text`` as answers are compared: lower case, white space collapsed."""
     return " ".join(text.lower().split())
 
 
@@ -113,21 +114,21 @@ def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: Se
         started = time.perf_counter()
         answer = retriever.answer(q["question"], k=max(k, MRR_DEPTH), mode=mode)
         latencies.append((time.perf_counter() - started) * 1000)
-        golds = [_norm(a) for a in q.get("answers", [])]
+        golds = [normalise_answer(a) for a in q.get("answers", [])]
         if not answer.found:
             declined += 1
             declined_right += not golds
         if not golds:
             continue
-        ranks = [i for i, h in enumerate(answer.hits, start=1) if any(g in _norm(h.text) for g in golds)]
+        ranks = [i for i, h in enumerate(answer.hits, start=1) if any(g in normalise_answer(h.text) for g in golds)]
         first = ranks[0] if ranks else None
         hit1 += first == 1
         hit5 += first is not None and first <= 5
         mrr += 1.0 / first if first else 0.0
         answered += answer.found
-        correct += answer.found and any(g in _norm(answer.text) for g in golds)
-        first_correct += answer.found and any(g in _norm(answer.sentences[0].text) for g in golds)
-        span_correct += answer.span is not None and any(g in _norm(answer.span.text) for g in golds)
+        correct += answer.found and any(g in normalise_answer(answer.text) for g in golds)
+        first_correct += answer.found and any(g in normalise_answer(answer.sentences[0].text) for g in golds)
+        span_correct += answer.span is not None and any(g in normalise_answer(answer.span.text) for g in golds)
         words += len(answer.text.split())
     n = max(len(answerable), 1)
     return QuestionMetrics(

@@ -60,9 +60,9 @@ def _sentence_line(sentence: AnswerSentence, numbers: dict[int, int], span: Answ
     return f"{DIFFERS} {line}" if sentence.differs else line
 
 
-def _citation_numbers(answer: Answer) -> dict[int, int]:
+def _citation_numbers(cited: list[Source]) -> dict[int, int]:
     """Display numbers 1, 2, ... per cited excerpt, for every hit merged into it."""
-    return {hit: n for n, source in enumerate(cited_sources(answer), start=1) for hit in source.hit_numbers}
+    return {hit: n for n, source in enumerate(cited, start=1) for hit in source.hit_numbers}
 
 
 def _answer_lines(answer: Answer, numbers: dict[int, int], *, markdown: bool) -> list[str]:
@@ -85,8 +85,9 @@ def answer_markdown(answer: Answer) -> str:
     """The chat reply: answer sentences with [n] markers, then the numbered sources."""
     if not answer.found:
         return NOT_FOUND
-    lines = _answer_lines(answer, _citation_numbers(answer), markdown=True)
-    for n, source in enumerate(cited_sources(answer), start=1):
+    cited = cited_sources(answer)
+    lines = _answer_lines(answer, _citation_numbers(cited), markdown=True)
+    for n, source in enumerate(cited, start=1):
         also = "".join(f"; also in *{escape_markdown(c.title)}*" for c in source.also_in)
         lines.append(f"\\[{n}\\] *{escape_markdown(_source_label(source.citation))}* — {escape_markdown(source.citation.source)}{also}  ")
     return "\n".join(lines)
@@ -146,8 +147,9 @@ def answer_text(answer: Answer) -> str:
     """The answer for a terminal: sentences with [n], then the sources with their spans."""
     if not answer.found:
         return NOT_FOUND
-    lines = _answer_lines(answer, _citation_numbers(answer), markdown=False)
-    for n, source in enumerate(cited_sources(answer), start=1):
+    cited = cited_sources(answer)
+    lines = _answer_lines(answer, _citation_numbers(cited), markdown=False)
+    for n, source in enumerate(cited, start=1):
         citation = source.citation
         lines.append(f"[{n}] {_source_label(citation)} — {citation.source} [{citation.start}:{citation.end}]")
     return "\n".join(lines)
