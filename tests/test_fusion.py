@@ -6,7 +6,8 @@ import random
 
 import numpy as np
 
-from qa.query.fusion import group_duplicates, reciprocal_rank_fusion
+from qa.query.fusion import group_duplicates
+from qa.store.ranking import reciprocal_rank_fusion
 
 
 def test_rrf_matches_brute_force() -> None:

@@ -21,7 +21,7 @@ from qa.query.choice_model import LinearChoice
 from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, Question, describe_units
 from qa.query.span import find_span
 from qa.query.units import Unit, answer_units
-from qa.store.snapshot import IndexSnapshot
+from qa.store.search_index import PassageLookup
 from qa.types import Answer, AnswerSentence, Evidence, Hit, SearchMode
 
 _QUANTITY = re.compile(
@@ -87,16 +87,16 @@ def extract_answer(
     question: str,
     question_vector: np.ndarray,
     hits: Sequence[Hit],
-    snapshot: IndexSnapshot,
+    lookup: PassageLookup | None,
     settings: AnswerSettings,
     mode: SearchMode,
 ) -> Answer:
     """Pick the answer sentence(s) from the top ``hits``, or decline."""
-    units = answer_units(hits, snapshot, settings.answer_passages)
-    if not units:
+    units = answer_units(hits, lookup, settings.answer_passages) if lookup is not None else []
+    if lookup is None or not units:
         return declined(question, hits, 0.0, mode, None)
     question_tokens = content_stems(question)
-    weights = snapshot.lexical.idf(question_tokens)
+    weights = lookup.idf(question_tokens)
     asked = Question(question, question_vector, question_tokens, weights, answer_type(question))
     features = describe_units(asked, units, hits)
     meaning = features[:, SENTENCE_FEATURES.index("meaning")]
@@ -116,7 +116,7 @@ def extract_answer(
     top_score = float(scores[best])
     chosen = [units[best]]
     chosen_scores = [top_score]
-    follow_up = _cue_in_next_sentence(question, units[best], snapshot, hits)
+    follow_up = _cue_in_next_sentence(question, units[best], lookup, hits)
     if follow_up is not None:
         chosen.append(follow_up)
         chosen_scores.append(top_score)
@@ -196,11 +196,11 @@ def _other_sources(
     return tuple(same), differing[:1]
 
 
-def _cue_in_next_sentence(question: str, unit: Unit, snapshot: IndexSnapshot, hits: Sequence[Hit]) -> Unit | None:
+def _cue_in_next_sentence(question: str, unit: Unit, lookup: PassageLookup, hits: Sequence[Hit]) -> Unit | None:
     """The sentence right after ``unit`` when it, not ``unit``, has what the question asks for."""
     if unit.next_sentence is None or answer_cue(question, unit.text) or not any(a.search(question) for a, _ in _CUES):
         return None
-    passage = snapshot.passages[hits[unit.hit_number - 1].passage_index]
+    passage = lookup.passage(hits[unit.hit_number - 1].passage_index)
     span = unit.next_sentence
     text = passage.text[span.start - passage.start : span.end - passage.start]
     if not answer_cue(question, text):

@@ -1,8 +1,4 @@
-"""Combining ranked lists, and folding near-identical passages into one result.
-
-Reciprocal rank fusion uses ranks only, so BM25's unbounded scores and cosine similarity
-never have to be put on one scale (the usual way hybrid search goes wrong).
-"""
+"""Folding near-identical passages into one result."""
 
 from __future__ import annotations
 
@@ -10,27 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-RRF_K = 60
 DUPLICATE_COSINE = 0.95
-
-
-def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[int] | np.ndarray], *, k: int = RRF_K, weights: Sequence[float] | None = None
-) -> list[tuple[int, float]]:
-    """Fuse best-first lists of ids: ``score(d) = sum_i w_i / (k + rank_i(d))``, best first.
-
-    Ties are broken by the id's best rank in any list, then by the id, so the order is
-    deterministic.
-    """
-    weights = weights or [1.0] * len(rankings)
-    scores: dict[int, float] = {}
-    best_rank: dict[int, int] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, item in enumerate(ranking, start=1):
-            item = int(item)
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-            best_rank[item] = min(best_rank.get(item, rank), rank)
-    return sorted(scores.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], pair[0]))
 
 
 def _normalised(text: str) -> str:

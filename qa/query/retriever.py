@@ -21,12 +21,12 @@ from qa.query.answer import AnswerSettings, extract_answer
 from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
-from qa.query.ranking import RANKERS, Ranker
 from qa.settings import DEFAULT_INDEX_DIR
 from qa.store.manifest import current_generation, rebuild_hint
+from qa.store.search_index import PassageLookup, SearchIndex
 from qa.store.snapshot import IndexSnapshot, load_snapshot
 from qa.store.vector_index import SearchTuning
-from qa.types import Answer, Hit
+from qa.types import Answer, Hit, SearchMode
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +66,15 @@ class Retriever:
 
     def __init__(
         self,
-        snapshot: IndexSnapshot,
+        snapshot: SearchIndex,
         encoder: TextEncoder,
-        index_dir: Path,
+        index_dir: Path | str,
         answer_settings: AnswerSettings | None = None,
         tuning: SearchTuning | None = None,
     ) -> None:
         self._snapshot = snapshot
         self.encoder = encoder
-        self.index_dir = index_dir
+        self.index_dir = index_dir  # the folder, or the Milvus URI, the index was opened from
         self.answer_settings = answer_settings or AnswerSettings()
         self.tuning = tuning or SearchTuning()
         self._swap_lock = threading.Lock()
@@ -108,8 +108,8 @@ class Retriever:
         return cls(snapshot, encoder, index_dir, answer_settings, tuning)
 
     @property
-    def snapshot(self) -> IndexSnapshot:
-        """The generation being served."""
+    def snapshot(self) -> SearchIndex:
+        """The generation being served (an ``IndexSnapshot`` for a local index)."""
         return self._snapshot
 
     def refresh(self) -> bool:
@@ -118,16 +118,16 @@ class Retriever:
         The new generation is loaded and checked while the current one keeps serving; only
         the swap itself takes the lock. One that fails to load is logged and ignored.
         """
-        name = current_generation(self.index_dir)
-        if name is None or name == self._snapshot.generation:
-            return False
+        current = self._snapshot
         try:
-            snapshot = load_snapshot(self.index_dir, tuning=self.tuning)
+            snapshot = current.newer()
         except IndexStateError as error:
-            log.warning("kept serving %s: %s", self._snapshot.generation, error)
+            log.warning("kept serving %s: %s", current.generation, error)
             return False
-        if snapshot.manifest.model != self.encoder.name or snapshot.manifest.dimension != self._snapshot.manifest.dimension:
-            log.warning("kept serving %s: the new index uses another model; %s", self._snapshot.generation, rebuild_hint(self.index_dir))
+        if snapshot is None:
+            return False
+        if snapshot.manifest.model != self.encoder.name or snapshot.manifest.dimension != current.manifest.dimension:
+            log.warning("kept serving %s: the new index uses another model; rebuild it with `qa index --full`", current.generation)
             return False
         with self._swap_lock:
             if snapshot.generation == self._snapshot.generation or snapshot.manifest.created < self._snapshot.manifest.created:
@@ -141,8 +141,8 @@ class Retriever:
 
     def search(self, question: str, k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The ``k`` best passages for ``question`` (1 <= k <= 1000), best first, duplicates folded."""
-        question, k, ranker = clean_question(question), check_hits(k), RANKERS[parse_mode(mode)]
-        return self._search(self._snapshot, question, self.embed_question(question), k, ranker)
+        question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
+        return self._search(self._snapshot, question, self.embed_question(question), k, search_mode)[0]
 
     def answer(self, question: str, k: int = 5, mode: str = "hybrid", context: str = "") -> Answer:
         """The answer sentence(s) copied from the articles, or ``found=False``.
@@ -155,8 +155,8 @@ class Retriever:
         search_text = clean_question(f"{question} {context}") if context.strip() else question
         snapshot = self._snapshot
         vector = self.embed_question(search_text)
-        hits = self._search(snapshot, search_text, vector, k, RANKERS[search_mode])
-        return extract_answer(question, vector, hits, snapshot, self.answer_settings, search_mode)
+        hits, lookup = self._search(snapshot, search_text, vector, k, search_mode)
+        return extract_answer(question, vector, hits, lookup, self.answer_settings, search_mode)
 
     def answer_follow_up(
         self, message: str, previous: Sequence[str], k: int = 5, mode: str = "hybrid"
@@ -172,35 +172,33 @@ class Retriever:
         resolved = resolve_follow_up(clean_question(message), previous, phrase_of)
         return resolved, self.answer(resolved.question, k=k, mode=mode, context=resolved.context)
 
-    def _search(self, snapshot: IndexSnapshot, question: str, vector: np.ndarray, k: int, ranker: Ranker) -> list[Hit]:
-        pool = min(len(snapshot.table), max(MIN_POOL, 10 * k))
-        ranking = ranker(snapshot, question, vector, pool)
-        ids = ranking.ids
-        if not len(ids):
-            return []
-        candidate_vectors = np.asarray(snapshot.vectors[ids], dtype=np.float32)
-        dense = candidate_vectors @ vector
-        bm25 = ranking.bm25_all[ids] if ranking.bm25_all is not None else np.zeros(len(ids), dtype=np.float32)
-        texts = [snapshot.passage_text(int(i)) for i in ids]
+    def _search(
+        self, snapshot: SearchIndex, question: str, vector: np.ndarray, k: int, mode: SearchMode
+    ) -> tuple[list[Hit], PassageLookup | None]:
+        pool = min(snapshot.manifest.passage_count, max(MIN_POOL, 10 * k))
+        found = snapshot.candidates(mode, question, vector, pool) if pool else None
+        if found is None or not len(found.ids):
+            return [], None
+        dense = found.vectors @ vector
         hits: list[Hit] = []
-        row_of = {int(item): row for row, item in enumerate(ids)}
-        for item, duplicates in group_duplicates(ids, texts, candidate_vectors, limit=k):
+        row_of = {int(item): row for row, item in enumerate(found.ids)}
+        for item, duplicates in group_duplicates(found.ids, found.texts, found.vectors, limit=k):
             row = row_of[int(item)]
-            citation = snapshot.citation(int(item))
+            citation = found.citations[row]
             also = tuple(
                 dict.fromkeys(
-                    snapshot.citation(int(d)) for d in duplicates if snapshot.article_of(int(d)).article_id != citation.article_id
+                    found.citations[row_of[int(d)]] for d in duplicates if found.citations[row_of[int(d)]].article_id != citation.article_id
                 )
             )
             hits.append(
                 Hit(
-                    text=texts[row],
-                    score=float(ranking.scores[row]),
+                    text=found.texts[row],
+                    score=float(found.scores[row]),
                     citation=citation,
                     dense_score=float(dense[row]),
-                    bm25_score=float(bm25[row]),
+                    bm25_score=float(found.bm25[row]),
                     passage_index=int(item),
                     also_in=also,
                 )
             )
-        return hits
+        return hits, found.lookup

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from qa.ingest.cleaning import looks_like_headline
-from qa.store.snapshot import IndexSnapshot
+from qa.store.search_index import PassageLookup
 from qa.types import Hit, Passage, Span
 
 _MAX_LIST_ITEMS = 5
@@ -65,12 +65,12 @@ def sentence_units(passage: Passage, vectors: np.ndarray) -> list[tuple[Span, np
     return units
 
 
-def answer_units(hits: Sequence[Hit], snapshot: IndexSnapshot, limit: int) -> list[Unit]:
+def answer_units(hits: Sequence[Hit], lookup: PassageLookup, limit: int) -> list[Unit]:
     """The candidate answers of the first ``limit`` hits, headings and fragments left out."""
     units: list[Unit] = []
     for number, hit in enumerate(hits[:limit], start=1):
-        passage = snapshot.passages[hit.passage_index]
-        vectors = snapshot.passage_sentence_vectors(hit.passage_index)
+        passage = lookup.passage(hit.passage_index)
+        vectors = lookup.passage_sentence_vectors(hit.passage_index)
 
         def piece(span: Span) -> str:
             return passage.text[span.start - passage.start : span.end - passage.start]

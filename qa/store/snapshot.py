@@ -25,13 +25,16 @@ from qa.store.manifest import (
     ArticleRecord,
     Manifest,
     Verification,
+    current_generation,
     read_manifest,
     rebuild_hint,
     verify_files,
 )
 from qa.store.passage_table import PassageTable
+from qa.store.ranking import RANKERS
+from qa.store.search_index import Candidates
 from qa.store.vector_index import SearchTuning, read_vector_index
-from qa.types import Citation, Passage
+from qa.types import Citation, Passage, SearchMode
 
 
 class SnapshotPassages(Sequence[Passage]):
@@ -71,6 +74,8 @@ class IndexSnapshot:
     lexical: LexicalIndex
     articles: dict[str, ArticleRecord]
     article_starts: np.ndarray
+    index_dir: Path = Path(".")
+    tuning: SearchTuning | None = None
 
     @property
     def passages(self) -> SnapshotPassages:
@@ -95,6 +100,36 @@ class IndexSnapshot:
         """The float32 vectors of passage ``passage_index``'s sentences, in order."""
         rows = slice(int(self.sentence_offsets[passage_index]), int(self.sentence_offsets[passage_index + 1]))
         return np.asarray(self.sentence_vectors[rows], dtype=np.float32)
+
+    def passage(self, passage_id: int) -> Passage:
+        """Passage ``passage_id`` with its sentence spans."""
+        return self.passages[passage_id]
+
+    def idf(self, tokens: Sequence[str]) -> np.ndarray:
+        """Lucene IDF of each (already tokenized) term over every passage."""
+        return self.lexical.idf(tokens)
+
+    def candidates(self, mode: SearchMode, question: str, vector: np.ndarray, pool: int) -> Candidates:
+        """Up to ``pool`` candidates ranked by FAISS, BM25 or both (``qa.store.ranking``)."""
+        ranking = RANKERS[mode](self, question, vector, pool)
+        ids = ranking.ids
+        bm25 = ranking.bm25_all[ids] if ranking.bm25_all is not None else np.zeros(len(ids), dtype=np.float32)
+        return Candidates(
+            ids=ids,
+            scores=ranking.scores,
+            bm25=np.asarray(bm25, dtype=np.float32),
+            vectors=np.asarray(self.vectors[ids], dtype=np.float32).reshape(len(ids), -1),
+            texts=[self.passage_text(int(i)) for i in ids],
+            citations=[self.citation(int(i)) for i in ids],
+            lookup=self,
+        )
+
+    def newer(self) -> "IndexSnapshot | None":
+        """The generation ``CURRENT`` names now, loaded and checked, if it is not this one."""
+        name = current_generation(self.index_dir)
+        if name is None or name == self.generation:
+            return None
+        return load_snapshot(self.index_dir, tuning=self.tuning)
 
     def citation(self, passage_index: int) -> Citation:
         """The citation of passage ``passage_index``."""
@@ -137,6 +172,6 @@ def load_snapshot(index_dir: Path | str, *, verify: Verification = "auto", tunin
     if len(starts) and (starts[0] != 0 or np.any(starts[1:] != starts[:-1] + counts[:-1]) or starts[-1] + counts[-1] != len(table)):
         raise IndexCorruptError(f"the article records in {folder} do not cover the passages: {rebuild_hint(index_dir)}")
     articles = {record.article_id: record for record in manifest.articles}
-    return IndexSnapshot(name, manifest, table, vectors, sentence_vectors, vector_index, lexical, articles, starts)
+    return IndexSnapshot(name, manifest, table, vectors, sentence_vectors, vector_index, lexical, articles, starts, index_dir, tuning)
 
 
