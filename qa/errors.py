@@ -56,3 +56,7 @@ class ModelError(QAError):
     """The embedding model cannot be loaded offline."""
 
     exit_code = 4
+
+
+class BackendError(IndexStateError):
+    """The search server (Milvus) cannot be reached, refused the credentials, or is in use."""

@@ -103,7 +103,7 @@ def _embedding_inputs(part: Part, settings: SplitSettings) -> list[tuple[str, li
     return inputs
 
 
-def _embed(parts: list[Part], encoder: TextEncoder, settings: SplitSettings, progress: ProgressFn | None) -> int:
+def embed_parts(parts: list[Part], encoder: TextEncoder, settings: SplitSettings, progress: ProgressFn | None) -> int:
     """Embed the passages of the parts that have no vectors yet; return how many."""
     pending = [part for part in parts if part.vectors is None]
     inputs = [item for part in pending for item in _embedding_inputs(part, settings)]
@@ -160,7 +160,7 @@ def update_index(
                 generation = snapshot.generation
             else:
                 embed_started = time.perf_counter()
-                embedded = _embed(plan.parts, encoder, settings, progress)
+                embedded = embed_parts(plan.parts, encoder, settings, progress)
                 embed_seconds = time.perf_counter() - embed_started
                 dimension = encoder.dimension if embedded or snapshot is None else snapshot.manifest.dimension
                 generation = write_parts(index_dir, plan.parts, snapshot, encoder, settings, dimension, vector_settings)

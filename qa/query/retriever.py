@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -27,6 +27,10 @@ from qa.store.search_index import PassageLookup, SearchIndex
 from qa.store.snapshot import IndexSnapshot, load_snapshot
 from qa.store.vector_index import SearchTuning
 from qa.types import Answer, Hit, SearchMode
+
+if TYPE_CHECKING:
+    from qa.store.milvus.address import MilvusAddress
+    from qa.store.milvus.view import MilvusIndex
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,22 @@ def index_encoder(index_dir: Path, snapshot: IndexSnapshot, settings: EncoderSet
     raise IndexIncompatibleError(
         f"the index in {index_dir} was built with the {runtime!r} encoder, which cannot embed questions: {rebuild_hint(index_dir)}"
     )
+
+
+def collection_encoder(index: "MilvusIndex", export_dir: Path, settings: EncoderSettings) -> TextEncoder:
+    """The encoder for questions to a Milvus collection: the model export its vectors came
+    from, made in ``export_dir`` on first use (a byte-identical export of the same model)."""
+    recorded, model = index.manifest.encoder, index.manifest.model
+    if recorded.get("runtime") == "onnx" and settings.backend != "torch":
+        encoder = load_encoder(model, settings, export_dir)
+        if encoder.export != recorded:
+            raise IndexIncompatibleError(
+                f"the model export in {export_dir / EXPORTS} differs from the one the {index.address} was built with "
+                f"(another version of the model or of onnx?): rebuild it with `qa index --full --uri {index.address.uri}`, "
+                "or set QA_BACKEND=torch to embed questions with the same weights in sentence-transformers"
+            )
+        return encoder
+    return load_encoder(model, EncoderSettings(backend="torch", batch_size=settings.batch_size))
 
 
 class Retriever:
@@ -106,6 +126,29 @@ class Retriever:
             )
         encoder = encoder or index_encoder(index_dir, snapshot, encoder_settings or EncoderSettings())
         return cls(snapshot, encoder, index_dir, answer_settings, tuning)
+
+    @classmethod
+    def connect(
+        cls,
+        address: "MilvusAddress",
+        *,
+        export_dir: str | Path = DEFAULT_INDEX_DIR,
+        encoder: TextEncoder | None = None,
+        answer_settings: AnswerSettings | None = None,
+        encoder_settings: EncoderSettings | None = None,
+    ) -> "Retriever":
+        """Serve the collection at ``address`` (Milvus Lite file or server); questions are
+        embedded by the model export the collection was built with, kept in ``export_dir``."""
+        from qa.store.milvus.view import MilvusIndex
+
+        index = MilvusIndex.open(address)
+        if encoder is not None and encoder.name != index.manifest.model:
+            raise IndexIncompatibleError(
+                f"the {address} was built with {index.manifest.model}, not {encoder.name}: rebuild it with "
+                f"`qa index --full --model {encoder.name} --uri {address.uri}`, or open it without a model"
+            )
+        encoder = encoder or collection_encoder(index, Path(export_dir), encoder_settings or EncoderSettings())
+        return cls(index, encoder, str(address), answer_settings)
 
     @property
     def snapshot(self) -> SearchIndex:

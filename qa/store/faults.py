@@ -1,7 +1,8 @@
 """Named points in the write path where a crash drill can kill the process on purpose.
 
 ``generations.write_generation`` calls ``reached(name)`` after each file it writes, around
-the fsyncs, around the ``CURRENT`` swap and while removing old generations. Nothing
+the fsyncs, around the ``CURRENT`` swap and while removing old generations;
+``milvus.writer.MilvusWriter.publish`` after each step of a Milvus generation. Nothing
 happens unless a drill armed that point in this process (``arm``): then the process
 SIGKILLs itself there, exactly as a power cut or ``kill -9`` would end it.
 """
@@ -22,6 +23,14 @@ POINTS = (
     "before-swap",
     "after-swap",
     "pruning",
+    # qa.store.milvus.writer
+    "milvus-inserted-passages",
+    "milvus-inserted-sentences",
+    "milvus-inserted-meta",
+    "milvus-retired",
+    "milvus-before-switch",
+    "milvus-after-switch",
+    "milvus-pruning",
 )
 _armed: str | None = None
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence, Union
+from collections import Counter
+from typing import Any, Callable, Sequence, Union
 
 import bm25s
 import numpy as np
@@ -50,6 +51,23 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 def lucene_idf(document_frequency: np.ndarray, count: int) -> np.ndarray:
     """Lucene's IDF of terms found in ``document_frequency`` of ``count`` passages."""
     return np.log1p((count - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def bm25_scores(
+    query: str, texts: Sequence[str], idf: Callable[[Sequence[str]], np.ndarray], mean_length: float, k1: float = 1.5, b: float = 0.75
+) -> np.ndarray:
+    """The BM25 score ``LexicalIndex.scores`` would give each of ``texts`` for ``query``, from
+    the collection's IDF and mean passage length (for an index that keeps no score matrix)."""
+    terms = tokenize([query])[0] if texts else []
+    if not terms:
+        return np.zeros(len(texts), dtype=np.float32)
+    weights = dict(zip(terms, idf(terms)))
+    scores = np.zeros(len(texts), dtype=np.float64)
+    for row, tokens in enumerate(tokenize(texts)):
+        counts = Counter(tokens)
+        normaliser = k1 * ((1 - b) + b * max(len(tokens), 1) / mean_length)
+        scores[row] = sum(float(weights[t]) * counts[t] / (normaliser + counts[t]) for t in terms if t in counts)
+    return scores.astype(np.float32)
 
 
 def lucene_scores(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int, k1: float, b: float) -> dict[str, object]:
