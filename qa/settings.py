@@ -20,11 +20,13 @@ from qa.embedding import BACKENDS, PRECISIONS, EncoderSettings
 from qa.errors import UsageError
 from qa.query.answer import AnswerSettings
 from qa.query.question import MAX_HITS, parse_mode
+from qa.store.milvus.address import DEFAULT_COLLECTION, DEFAULT_LITE_FILE, MilvusAddress, check_collection_name
 from qa.store.vector_index import INDEX_KINDS, SearchTuning
 from qa.types import SEARCH_MODES, SearchMode
 
 DEFAULT_INDEX_DIR = Path("embeddings")
 DEFAULT_CORPUS_DIR = Path("corpus")
+STORES = ("local", "milvus")
 MAX_PORT = 65535
 MAX_PROBE = 65536
 MAX_EF_SEARCH = 65536
@@ -96,6 +98,10 @@ def _auth(value: str) -> tuple[str, str]:
     return user, password
 
 
+def _collection(value: str) -> str:
+    return check_collection_name(value.strip())
+
+
 def _path(value: str) -> Path:
     return Path(_text(value)).expanduser()
 
@@ -129,6 +135,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("mode", None, "--mode", _mode, "retrieval mode: hybrid, dense or bm25 (default: hybrid)"),
     Option("vector_index", None, "--vector-index", _one_of(INDEX_KINDS), "FAISS index kind: auto, flat, ivf or hnsw"),
     Option("max_tokens", None, "--max-tokens", _int_between(16, 8192), "word pieces per passage, 16-8192"),
+    Option("store", "QA_STORE", "--backend", _one_of(STORES), "where the index lives: local (the --index folder, default) or milvus (see --uri)"),
+    Option("uri", "QA_MILVUS_URI", "--uri", _text, f"Milvus Lite file (default ./{DEFAULT_LITE_FILE}) or server (http://host:19530); implies --backend milvus"),
+    Option("token", "QA_MILVUS_TOKEN", "--token", _text, "Milvus credentials (user:password or an API key)"),
+    Option("collection", "QA_COLLECTION", "--collection", _collection, f"Milvus collection name (default: {DEFAULT_COLLECTION})"),
 )
 OPTION_BY_FIELD = {option.field: option for option in OPTIONS}
 ENV_VARS = tuple(option.env for option in OPTIONS if option.env)
@@ -156,6 +166,10 @@ class Settings:
     mode: SearchMode = "hybrid"
     vector_index: str | None = None
     max_tokens: int | None = None
+    store: str | None = None
+    uri: str | None = None
+    token: str | None = None
+    collection: str = DEFAULT_COLLECTION
 
     @classmethod
     def resolve(
@@ -192,6 +206,14 @@ class Settings:
                 raise UsageError(f"{source} {error}: {option.help}") from None
         return replace(cls(), **values)
 
+    def milvus_address(self) -> MilvusAddress | None:
+        """The Milvus collection to use, or None for the local index folder."""
+        if self.store == "local" and (self.uri or self.token):
+            raise UsageError("--uri and --token are for --backend milvus: drop them, or use --backend milvus")
+        if self.store != "milvus" and self.uri is None:
+            return None
+        return MilvusAddress(self.uri or DEFAULT_LITE_FILE, self.token, self.collection)
+
     def encoder_settings(self) -> EncoderSettings:
         """How the model is run."""
         return EncoderSettings(backend=self.backend, precision=self.precision)
@@ -206,15 +228,16 @@ class Settings:
 
 
 #: The settings each command reads; the others are left at their defaults and never parsed.
+MILVUS_SETTINGS = ("store", "uri", "token", "collection")
 COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
-    "index": ("index_dir", "corpus_dir", "model", "backend", "precision", "vector_index", "max_tokens"),
-    "add": ("index_dir", "corpus_dir", "model", "backend", "precision"),
-    "remove": ("index_dir", "corpus_dir", "model", "backend", "precision"),
-    "ask": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", "k", "mode"),
+    "index": ("index_dir", "corpus_dir", "model", "backend", "precision", "vector_index", "max_tokens", *MILVUS_SETTINGS),
+    "add": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS),
+    "remove": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS),
+    "ask": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", "k", "mode", *MILVUS_SETTINGS),
     "serve": (
         "index_dir", "corpus_dir", "model", "backend", "precision", "host", "port", "auth", "admin", "mcp",
-        "min_confidence", "nprobe", "ef_search",
+        "min_confidence", "nprobe", "ef_search", *MILVUS_SETTINGS,
     ),
-    "mcp": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search"),
-    "eval": ("index_dir", "model", "backend", "precision", "min_confidence", "nprobe", "ef_search", "max_tokens"),
+    "mcp": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", *MILVUS_SETTINGS),
+    "eval": ("index_dir", "model", "backend", "precision", "min_confidence", "nprobe", "ef_search", "max_tokens", *MILVUS_SETTINGS),
 }

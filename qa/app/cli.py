@@ -48,6 +48,11 @@ def _split_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _milvus_flags(parser: argparse.ArgumentParser) -> None:
+    for field in ("store", "uri", "token", "collection"):
+        _option(parser, field)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``qa`` argument parser (every value checked later, by ``qa.settings``)."""
     parser = _Parser(prog="qa", description="Answer questions from news articles, with citations.")
@@ -58,33 +63,43 @@ def build_parser() -> argparse.ArgumentParser:
         _option(index, field)
     index.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.add_argument(
+        "--to", choices=["milvus"], default=None,
+        help="copy the local index (--index) into the Milvus collection (--uri) without embedding anything",
+    )
     _split_flags(index)
+    _milvus_flags(index)
 
     add = commands.add_parser("add", help="import articles (.txt, .md, .html, .jsonl) into the corpus")
     add.add_argument("files", nargs="+", help="files to import")
     for field in ("corpus_dir", "index_dir"):
         _option(add, field)
     add.add_argument("--index-now", action="store_true", help="update the index right after importing")
+    _milvus_flags(add)
 
     remove = commands.add_parser("remove", help="delete articles from the corpus by id and update the index")
     remove.add_argument("ids", nargs="+", help="article ids, as in citations (the file's path without .txt/.md)")
     for field in ("corpus_dir", "index_dir"):
         _option(remove, field)
+    _milvus_flags(remove)
 
     ask = commands.add_parser("ask", help="answer one question from the index")
     ask.add_argument("question", help="the question, in quotes")
     for field in ("index_dir", "k", "mode"):
         _option(ask, field)
     ask.add_argument("--json", action="store_true", help="print the answer and hits as one JSON object")
+    _milvus_flags(ask)
 
     serve = commands.add_parser("serve", help="start the chat in the browser")
     for field in ("corpus_dir", "index_dir", "host", "port", "auth", "model"):
         _option(serve, field)
     serve.add_argument("--admin", action="store_true", default=None, help=OPTION_BY_FIELD["admin"].help + " (env QA_ADMIN=1)")
     serve.add_argument("--mcp", action="store_true", default=None, help=OPTION_BY_FIELD["mcp"].help + " (env QA_MCP=1)")
+    _milvus_flags(serve)
 
     mcp = commands.add_parser("mcp", help="serve the MCP tools over stdio, for desktop agents")
     _option(mcp, "index_dir")
+    _milvus_flags(mcp)
 
     evaluate = commands.add_parser("eval", help="score retrieval and answers on a question file or a BEIR folder")
     evaluate.add_argument("path", help="questions .jsonl (dev-questions format) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
@@ -94,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _option(evaluate, "model")
     _split_flags(evaluate)
     evaluate.add_argument("--json", dest="json_out", default=None, help="also write the results to this JSON file")
+    _milvus_flags(evaluate)
     evaluate.add_argument("--calibrate", action="store_true", help="fit the decline model on this question file, print it and score with it")
     return parser
 

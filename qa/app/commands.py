@@ -56,8 +56,14 @@ def _print_problems(lines: list[str]) -> None:
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    """``qa index``: build or update the index."""
-    report = library_for(settings, progress=not args.quiet, args=args).update(full=args.full)
+    """``qa index``: build or update the index (``--to milvus``: copy the local one to Milvus)."""
+    library = library_for(settings, progress=not args.quiet, args=args)
+    if args.to == "milvus":
+        if library.milvus is None:
+            library.milvus = replace(settings, store="milvus").milvus_address()
+        report = library.copy_to_milvus(full=args.full)
+    else:
+        report = library.update(full=args.full)
     _print_problems(problem_lines(report.problems))
     print("\n".join(index_lines(report)))
     return 0

@@ -31,6 +31,7 @@ def library_for(
         split=split,
         vector=vector,
         progress=progress,
+        milvus=settings.milvus_address(),
     )
 
 
@@ -39,14 +40,23 @@ def ensure_index(settings: Settings) -> None:
     library = library_for(settings)
     if library.has_index():
         return
-    print(f"No index in {library.index_dir}: building it from {library.corpus_dir} (first start only)…", flush=True)
+    print(f"No index in {library.location}: building it from {library.corpus_dir} (first start only)…", flush=True)
     report = library.update()
     for line in problem_lines(report.problems) + index_lines(report):
         print(line, flush=True)
 
 
 def load_retriever(settings: Settings) -> Retriever:
-    """The retriever over the settings' index, with their answer, search and encoder settings."""
+    """The retriever over the settings' index (a folder or a Milvus collection), with their
+    answer, search and encoder settings."""
+    address = settings.milvus_address()
+    if address is not None:
+        return Retriever.connect(
+            address,
+            export_dir=settings.index_dir,
+            answer_settings=settings.answer_settings(),
+            encoder_settings=settings.encoder_settings(),
+        )
     return Retriever.load(
         settings.index_dir,
         answer_settings=settings.answer_settings(),

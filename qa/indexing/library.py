@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from qa.embedding import EncoderSettings, LazyEncoder, load_encoder
 from qa.embedding.encoder import TextEncoder, canonical_model_name
@@ -28,6 +28,9 @@ from qa.settings import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
 from qa.store.manifest import current_generation
 from qa.store.vector_index import VectorIndexSettings
 from qa.types import ProgressFn
+
+if TYPE_CHECKING:
+    from qa.store.milvus.address import MilvusAddress
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ class AddReport:
 
 
 class Library:
-    """A corpus folder and the index built from it."""
+    """A corpus folder and the index built from it: a local folder, or a Milvus collection
+    when ``milvus`` is given (``index_dir`` then only keeps the model export)."""
 
     def __init__(
         self,
@@ -57,7 +61,9 @@ class Library:
         split: SplitSettings | None = None,
         vector: VectorIndexSettings | None = None,
         progress: ProgressFn | None = None,
+        milvus: "MilvusAddress | None" = None,
     ) -> None:
+        self.milvus = milvus
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self._model = model
@@ -75,13 +81,30 @@ class Library:
             self._encoder = LazyEncoder(canonical_model_name(model), lambda: load_encoder(model, settings, index_dir))
         return self._encoder
 
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages."""
+        return str(self.milvus) if self.milvus is not None else str(self.index_dir)
+
     def has_index(self) -> bool:
-        """Whether the index folder has a generation being served."""
+        """Whether the index folder (or Milvus collection) has a generation being served."""
+        if self.milvus is not None:
+            from qa.store.milvus.connection import connect, milvus_errors
+            from qa.store.milvus.meta import read_state
+
+            if self.milvus.is_lite and not Path(self.milvus.uri).expanduser().exists():
+                return False
+            with milvus_errors(self.milvus):
+                return read_state(connect(self.milvus), self.milvus) is not None
         return current_generation(self.index_dir) is not None
 
     def update(self, *, full: bool = False) -> IndexReport:
         """Bring the index up to date with the corpus (only new and changed articles are
         embedded; ``full`` rebuilds everything)."""
+        if self.milvus is not None:
+            from qa.indexing.milvus_sync import update_milvus
+
+            return update_milvus(self.corpus_dir, self.milvus, encoder=self.encoder, settings=self.split, full=full, progress=self.progress)
         return update_index(
             self.corpus_dir,
             self.index_dir,
@@ -91,6 +114,16 @@ class Library:
             vector_settings=self.vector,
             progress=self.progress,
         )
+
+    def copy_to_milvus(self, *, full: bool = False) -> IndexReport:
+        """Serve the local index (``index_dir``) from the Milvus collection too, copying its
+        passages and vectors: nothing is embedded, only articles the collection lacks are written."""
+        if self.milvus is None:
+            raise UsageError("copying to Milvus needs a collection: give --uri (a Milvus Lite file such as ./milvus.db, or http://host:19530)")
+        from qa.indexing.milvus_sync import copy_to_milvus
+        from qa.store.snapshot import load_snapshot
+
+        return copy_to_milvus(load_snapshot(self.index_dir), self.milvus, full=full)
 
     def ensure_index(self) -> IndexReport | None:
         """Build the index when there is none yet; None when one is already there."""

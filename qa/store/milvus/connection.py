@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from qa.errors import BackendError, UsageError
+from qa.errors import BackendError, IndexMissingError, UsageError
 from qa.store.milvus.address import MilvusAddress
 
 CONNECT_TIMEOUT_SECONDS = 10.0
+# What Milvus servers answer to missing or wrong credentials (seen in milvus-io/milvus #37714, pymilvus #2206).
+AUTH_FAILURES = ("auth check failure", "unauthenticated", "missing authorization", "invalid auth token", "permission denied")
 INSTALL_HINT = "install the Milvus extra: pip install -e '.[milvus]' (or pip install 'qa[milvus]')"
 
 
 def milvus_module() -> Any:
-    """``pymilvus``, or a ``UsageError`` that says how to install it."""
+    """``pymilvus``, or a ``UsageError`` that says how to install it. Its own log lines
+    (retries, iterator timestamps) are silenced: failures reach the user as ``BackendError``."""
     try:
-        import pymilvus
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            import pymilvus
+
+            try:
+                import milvus_lite  # noqa: F401  (imported here so its pkg_resources warning stays quiet)
+            except ImportError:
+                pass  # a server needs no Milvus Lite
     except ImportError:
         raise UsageError(f"the Milvus backend needs pymilvus and milvus-lite: {INSTALL_HINT}") from None
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     return pymilvus
 
 
-def connect(address: MilvusAddress) -> Any:
-    """A ``MilvusClient`` for ``address``; raises ``BackendError`` naming the fix."""
+def connect(address: MilvusAddress, *, create: bool = True) -> Any:
+    """A ``MilvusClient`` for ``address``; raises ``BackendError`` naming the fix. A missing
+    Milvus Lite file is created only when ``create`` (a build), else ``IndexMissingError``."""
     pymilvus = milvus_module()
     if address.is_lite:
         path = Path(address.uri).expanduser()
@@ -31,6 +45,8 @@ def connect(address: MilvusAddress) -> Any:
             raise UsageError(f"--uri {address.uri}: a Milvus Lite file must end in .db (e.g. ./milvus.db), or give a server as http://host:19530")
         if not path.parent.resolve().is_dir():
             raise UsageError(f"--uri {address.uri}: the folder {path.parent} does not exist; create it or choose another path")
+        if not create and not path.exists():
+            raise IndexMissingError(f"no index in {address}: build it with `qa index --uri {address.uri}`")
         uri = str(path.resolve())
     else:
         uri = address.uri
@@ -51,7 +67,7 @@ def connection_error(address: MilvusAddress, error: Exception) -> BackendError:
             f"the Milvus Lite file {address.uri} is open in another process (a running `qa serve` or `qa index`?): "
             "stop that process first; to share one collection between processes, run a Milvus server and use --uri http://host:19530"
         )
-    if any(word in lowered for word in ("auth", "credential", "permission", "password", "token", "unauthenticated")):
+    if any(words in lowered for words in AUTH_FAILURES):
         return BackendError(f"Milvus at {address.uri} refused the credentials: check --token (or QA_MILVUS_TOKEN), e.g. user:password")
     if address.is_lite:
         return BackendError(f"cannot open the Milvus Lite file {address.uri} ({_first_line(text)}): check the path, or delete a damaged file and run `qa index` again")

@@ -60,11 +60,11 @@ class MilvusIndex:
     @classmethod
     def open(cls, address: MilvusAddress, client: Any | None = None) -> "MilvusIndex":
         """The generation the collection's state row names; errors name the fix."""
-        client = client or connect(address)
+        client = client or connect(address, create=False)
         with milvus_errors(address):
             state = read_state(client, address)
         if state is None:
-            raise IndexMissingError(f"no index in {address}: {index_hint(address)}")
+            raise IndexMissingError(f"no index in {address}: build it with `qa index --uri {address.uri} --collection {address.collection}`")
         return cls._load(client, address, state)
 
     @classmethod
