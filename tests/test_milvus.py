@@ -16,7 +16,7 @@ import pytest
 from conftest import DEV_QUESTIONS, ROOT, SEEDS, FakeEncoder
 
 from qa import Library, Retriever
-from qa.errors import BackendError, IndexIncompatibleError, IndexMissingError
+from qa.errors import BackendError, IndexIncompatibleError
 from qa.store.milvus.address import MilvusAddress
 from qa.store.milvus.connection import connection_error
 from qa.store.milvus.meta import FREQUENCY_CHUNK, FrequencyTable, frequency_rows, query_all
@@ -176,6 +176,17 @@ def test_the_cli_builds_asks_and_refuses_bad_input_with_exit_codes(real_index: P
     asked = _qa("ask", "Who met Ajit Doval in Moscow?", "--uri", "./milvus.db", "--collection", "seeds", "--json", cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
     assert "Doval" in json.loads(asked.stdout)["text"] and "Traceback" not in asked.stderr
+
+    story = tmp_path / "story.txt"
+    story.write_text("Harbour pilots in Valparaiso went on strike on Tuesday over night shifts.\n", encoding="utf-8")
+    added = _qa("add", str(story), "--index-now", "--uri", "./milvus.db", "--collection", "seeds", cwd=tmp_path)
+    assert added.returncode == 0 and "1 added" in added.stdout and "1 of " in added.stdout, added.stderr
+    strike = _qa("ask", "Who went on strike in Valparaiso?", "--uri", "./milvus.db", "--collection", "seeds", "--json", cwd=tmp_path)
+    assert strike.returncode == 0 and json.loads(strike.stdout)["hits"][0]["citation"]["article_id"] == "story", strike.stderr
+    removed = _qa("remove", "story", "--uri", "./milvus.db", "--collection", "seeds", cwd=tmp_path)
+    assert removed.returncode == 0 and "1 removed" in removed.stdout, removed.stderr
+    gone = _qa("ask", "Who went on strike in Valparaiso?", "--uri", "./milvus.db", "--collection", "seeds", "--json", cwd=tmp_path)
+    assert all(hit["citation"]["article_id"] != "story" for hit in json.loads(gone.stdout)["hits"])
 
     missing = _qa("ask", "Who met Ajit Doval?", "--uri", "./other.db", cwd=tmp_path)
     assert missing.returncode == 3 and "qa index --uri ./other.db" in missing.stderr and not (tmp_path / "other.db").exists()

@@ -28,7 +28,8 @@ def _stack(blocks: list[np.ndarray | None], dimension: int, dtype: type = np.flo
     return out
 
 
-def _record(part: Part, first_passage: int) -> ArticleRecord:
+def article_record(part: Part, first_passage: int) -> ArticleRecord:
+    """The manifest record of a written part whose first passage is ``first_passage``."""
     article = part.article
     return ArticleRecord(
         article_id=article.article_id,
@@ -71,7 +72,7 @@ def write_parts(
     records: list[ArticleRecord] = []
     total = 0
     for part in parts:
-        records.append(_record(part, total))
+        records.append(article_record(part, total))
         total += part.count
     vectors = _stack([part.vectors for part in parts], dimension)
     segments: list[Segment] = [

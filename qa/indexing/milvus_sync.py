@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from qa.embedding.encoder import TextEncoder
-from qa.errors import CorpusError
 from qa.indexing.build import IndexReport, embed_parts
-from qa.indexing.plan import MAX_SHOWN_PROBLEMS, STAMP_SAFETY_SECONDS, Part
+from qa.indexing.assemble import article_record
+from qa.indexing.plan import STAMP_SAFETY_SECONDS, Part, new_part, no_usable_article
 from qa.ingest.corpus import FileStamp, Problem, list_corpus, parse_file
-from qa.passages.splitter import SplitSettings, embedding_text, split_article
+from qa.passages.splitter import SplitSettings, embedding_text
 from qa.store.lexical import tokenize
 from qa.store.manifest import ArticleRecord
 from qa.store.milvus.address import MilvusAddress
@@ -30,7 +30,6 @@ from qa.store.milvus.meta import STATE_FORMAT, CollectionState, FrequencyTable, 
 from qa.store.milvus.rows import passage_row, sentence_rows
 from qa.store.milvus.schema import dense_index_type
 from qa.store.milvus.writer import MilvusWriter
-from qa.store.passage_table import PassageTable
 from qa.store.snapshot import IndexSnapshot
 from qa.types import Article, ProgressFn
 
@@ -87,13 +86,9 @@ def plan_from_corpus(corpus_dir: str | Path, state: CollectionState | None, reco
             plan.problems.append(article)
             continue
         (plan.changed if record is not None else plan.added).append(article.article_id)
-        passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
-        plan.parts.append(Part(article, PassageTable.from_passages(passages), passages, size=file.size, mtime_ns=file.mtime_ns))
+        plan.parts.append(new_part(file, article, encoder, settings))
     if not plan.kept and not any(part.count for part in plan.parts):
-        shown = [f"{p.path}: {p.reason}" for p in plan.problems[:MAX_SHOWN_PROBLEMS]]
-        more = len(plan.problems) - len(shown)
-        details = "; ".join(shown + ([f"and {more} more"] if more > 0 else [])) or "no .txt or .md files"
-        raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
+        raise no_usable_article(corpus_dir, plan.problems)
     _retire(plan, records, reusable)
     return plan
 
@@ -171,11 +166,7 @@ def _publish(
         frequencies.add(tokens)
         token_total += sum(max(len(t), 1) for t in tokens)
         passage_count += part.count
-        article = part.article
-        records.append(
-            ArticleRecord(article.article_id, article.title, article.source, article.content_hash, first, part.count,
-                          article.url, article.date, article.publisher, part.size, part.mtime_ns)
-        )
+        records.append(article_record(part, first))
     new_state = CollectionState(
         generation=generation,
         next_id=next_id,

@@ -95,6 +95,20 @@ class Plan:
 MAX_SHOWN_PROBLEMS = 5  # a refused corpus names this many files, then counts the rest
 
 
+def new_part(file: CorpusFile, article: Article, encoder: TextEncoder, settings: SplitSettings) -> Part:
+    """A new or changed article split into passages, to embed."""
+    passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
+    return Part(article, PassageTable.from_passages(passages), passages, size=file.size, mtime_ns=file.mtime_ns)
+
+
+def no_usable_article(corpus_dir: str | Path, problems: list[Problem]) -> CorpusError:
+    """The error for a corpus without one usable article, naming the first problems."""
+    shown = [f"{p.path}: {p.reason}" for p in problems[:MAX_SHOWN_PROBLEMS]]
+    more = len(problems) - len(shown)
+    details = "; ".join(shown + ([f"and {more} more"] if more > 0 else [])) or "no .txt or .md files"
+    return CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
+
+
 def plan_update(
     corpus_dir: str | Path, snapshot: IndexSnapshot | None, encoder: TextEncoder, settings: SplitSettings
 ) -> Plan:
@@ -117,13 +131,9 @@ def plan_update(
             plan.problems.append(article)
             continue
         (plan.changed if article.article_id in known else plan.added).append(article.article_id)
-        passages = split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
-        plan.parts.append(Part(article, PassageTable.from_passages(passages), passages, size=file.size, mtime_ns=file.mtime_ns))
+        plan.parts.append(new_part(file, article, encoder, settings))
     if not any(part.count for part in plan.parts):
-        shown = [f"{p.path}: {p.reason}" for p in plan.problems[:MAX_SHOWN_PROBLEMS]]
-        more = len(plan.problems) - len(shown)
-        details = "; ".join(shown + ([f"and {more} more"] if more > 0 else [])) or "no .txt or .md files"
-        raise CorpusError(f"no usable article in {corpus_dir} ({details}): add articles, then run `qa index` again")
+        raise no_usable_article(corpus_dir, plan.problems)
     current = {part.article.article_id for part in plan.parts}
     plan.removed = tuple(sorted(a for a in known if a not in current))
     return plan

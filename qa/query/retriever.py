@@ -22,7 +22,7 @@ from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
 from qa.settings import DEFAULT_INDEX_DIR
-from qa.store.manifest import current_generation, rebuild_hint
+from qa.store.manifest import rebuild_hint
 from qa.store.search_index import PassageLookup, SearchIndex
 from qa.store.snapshot import IndexSnapshot, load_snapshot
 from qa.store.vector_index import SearchTuning

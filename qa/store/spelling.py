@@ -10,6 +10,7 @@ harmless: passages and questions go through the same mapping.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _OUR = re.compile(
     r"^(favo|labo|colo|hono|humo|rumo|vapo|harbo|neighbo|behavio|endeavo|flavo|armo|savo|valo|vigo|savio|parlo|odo|tumo)ur"
@@ -21,6 +22,7 @@ _TRE = re.compile(r"(?<=[a-z]{2})([tb])re(s|d)?$")
 _WORDS = {"programme": "program", "programmes": "programs", "catalogue": "catalog", "dialogue": "dialog", "analogue": "analog"}
 
 
+@lru_cache(maxsize=1 << 18)  # words repeat: each is mapped once (the rules are five regexes)
 def american(word: str) -> str:
     """``word`` (lower case) in its American spelling, when a rule knows one."""
     if word in _WORDS:
