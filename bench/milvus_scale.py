@@ -87,7 +87,7 @@ def measure(source: Path, work: Path, size: int, queries: dict[str, object]) -> 
     for vector in vectors:
         exact = set(np.argpartition(-(all_vectors @ vector), 10)[:10].tolist())
         found = index.candidates("dense", "", vector, 10)
-        positions = {(c.article_id, c.start) for c in found.citations}
+        positions = {(c.article_id, c.start) for c in map(found.citation_of, map(int, found.ids))}
         exact_positions = {(snapshot.article_of(i).article_id, int(snapshot.table.spans[i][0])) for i in exact}
         recall.append(len(positions & exact_positions) / 10)
     row["milvus_recall_at_10"] = float(np.mean(recall))

@@ -47,26 +47,27 @@ class SyncPlan:
     removed: list[str] = field(default_factory=list)
 
 
-def _served(client: Any, address: MilvusAddress, writer: MilvusWriter, model: str, export: dict[str, object], split: dict[str, object], full: bool) -> tuple[CollectionState | None, list[ArticleRecord], str | None]:
-    """The served state and records after recovering from a crashed build, and why nothing
-    of them can be reused (None when it can)."""
-    state = read_state(client, address)
+def _served(
+    client: Any, address: MilvusAddress, writer: MilvusWriter, state: CollectionState | None, model: str, export: dict[str, object], split: dict[str, object], full: bool
+) -> tuple[list[ArticleRecord], str | None]:
+    """The served records of ``state`` after recovering from a crashed build, and why
+    nothing of them can be reused (None when it can)."""
     if state is not None:
         writer.recover(state)
     if state is None:
-        return None, [], None
+        return [], None
     records = read_articles(client, address, state.generation)
     if full:
-        return state, records, "--full was asked for"
+        return records, "--full was asked for"
     if state.format != STATE_FORMAT:
-        return state, records, f"the collection has format {state.format}, this version writes {STATE_FORMAT}"
+        return records, f"the collection has format {state.format}, this version writes {STATE_FORMAT}"
     if state.model != model:
-        return state, records, f"the model changed from {state.model} to {model}"
+        return records, f"the model changed from {state.model} to {model}"
     if state.encoder != export:
-        return state, records, f"the encoder changed from {state.encoder} to {export}"
+        return records, f"the encoder changed from {state.encoder} to {export}"
     if state.split != split:
-        return state, records, f"the split settings changed from {state.split} to {split}"
-    return state, records, None
+        return records, f"the split settings changed from {state.split} to {split}"
+    return records, None
 
 
 def plan_from_corpus(corpus_dir: str | Path, state: CollectionState | None, records: list[ArticleRecord], reusable: bool, encoder: TextEncoder, settings: SplitSettings) -> SyncPlan:
@@ -215,9 +216,9 @@ def update_milvus(
     client = connect(address)
     writer = MilvusWriter(client, address)
     with milvus_errors(address):
-        served = read_state(client, address)
-        settings = settings or (SplitSettings.from_dict(served.split) if served and not full else SplitSettings())
-        state, records, reason = _served(client, address, writer, encoder.name, encoder.export, settings.as_dict(), full)
+        state = read_state(client, address)
+        settings = settings or (SplitSettings.from_dict(state.split) if state and not full else SplitSettings())
+        records, reason = _served(client, address, writer, state, encoder.name, encoder.export, settings.as_dict(), full)
         reusable = reason is None
         plan = plan_from_corpus(corpus_dir, state, records, reusable, encoder, settings)
         if state is not None and reusable and not plan.parts and not plan.retired:
@@ -237,7 +238,8 @@ def copy_to_milvus(snapshot: IndexSnapshot, address: MilvusAddress, *, full: boo
     writer = MilvusWriter(client, address)
     manifest = snapshot.manifest
     with milvus_errors(address):
-        state, records, reason = _served(client, address, writer, manifest.model, manifest.encoder, manifest.split, full)
+        state = read_state(client, address)
+        records, reason = _served(client, address, writer, state, manifest.model, manifest.encoder, manifest.split, full)
         reusable = reason is None
         plan = plan_from_snapshot(snapshot, records, reusable)
         if state is not None and reusable and not plan.parts and not plan.retired:

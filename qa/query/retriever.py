@@ -227,11 +227,9 @@ class Retriever:
         row_of = {int(item): row for row, item in enumerate(found.ids)}
         for item, duplicates in group_duplicates(found.ids, found.texts, found.vectors, limit=k):
             row = row_of[int(item)]
-            citation = found.citations[row]
+            citation = found.citation_of(int(item))
             also = tuple(
-                dict.fromkeys(
-                    found.citations[row_of[int(d)]] for d in duplicates if found.citations[row_of[int(d)]].article_id != citation.article_id
-                )
+                dict.fromkeys(other for other in map(found.citation_of, map(int, duplicates)) if other.article_id != citation.article_id)
             )
             hits.append(
                 Hit(

@@ -10,7 +10,7 @@ passages' sentences and their late-pooled vectors. Nothing else crosses the seam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -40,7 +40,8 @@ class Candidates:
 
     ``scores`` are the mode's own (fused for ``hybrid``), ``bm25`` each passage's BM25
     score with this index's tokens (0 when the mode computed none), ``vectors`` their
-    unit embeddings; ``lookup`` answers for these passages afterwards.
+    unit embeddings; ``citation_of`` cites a candidate by its id (made only for the
+    passages a search keeps); ``lookup`` answers for these passages afterwards.
     """
 
     ids: np.ndarray
@@ -48,7 +49,7 @@ class Candidates:
     bm25: np.ndarray
     vectors: np.ndarray
     texts: list[str]
-    citations: list[Citation]
+    citation_of: Callable[[int], Citation]
     lookup: PassageLookup
 
 

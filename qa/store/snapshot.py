@@ -120,7 +120,7 @@ class IndexSnapshot:
             bm25=np.asarray(bm25, dtype=np.float32),
             vectors=np.asarray(self.vectors[ids], dtype=np.float32).reshape(len(ids), -1),
             texts=[self.passage_text(int(i)) for i in ids],
-            citations=[self.citation(int(i)) for i in ids],
+            citation_of=self.citation,
             lookup=self,
         )
 

@@ -122,6 +122,7 @@ class MilvusIndex:
         hits = list(found[0]) if found else []
         rows = [dict(hit["entity"], id=int(hit["id"])) for hit in hits]
         texts = [row["text"] for row in rows]
+        by_id = {int(row["id"]): row for row in rows}
         bm25 = (
             bm25_scores(question, [row["search_text"] for row in rows], self.idf, self._mean_length)
             if mode != "dense"
@@ -133,7 +134,7 @@ class MilvusIndex:
             bm25=bm25,
             vectors=row_vectors(rows, "dense", self.state.dimension),
             texts=texts,
-            citations=[self._citation(row) for row in rows],
+            citation_of=lambda passage_id: self._citation(by_id[passage_id]),
             lookup=MilvusLookup(self, rows),
         )
 
