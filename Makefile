@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[test,milvus]"
+	$(BIN)/python -m pip install --quiet -e ".[test,milvus,ray]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -37,7 +37,8 @@ DEV = ROOT / "tests" / "data" / "dev-questions.jsonl"
 ENGINES = ("torch", "onnx-fp32", "openvino-fp32", "onnx-int8", "openvino-int8")
 
 
-def _passages(encoder: Any, count: int) -> tuple[list[str], list[list[tuple[int, int]]]]:
+def bbc_passages(encoder: Any, count: int) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    """The first ``count`` BBC passages, split as the indexer splits them, with their sentence spans."""
     from qa.ingest.corpus import parse_article
     from qa.passages.splitter import SplitSettings, split_article
 
@@ -127,7 +128,7 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     engines = _engines(args.work)
     wanted = [e for e in args.engines.split(",") if e in engines]
-    texts, spans = _passages(engines["torch"], args.passages)
+    texts, spans = bbc_passages(engines["torch"], args.passages)
     questions = [path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip() + "?" for path in sorted(BBC.glob("*.txt"))[::11][:200]]
     results: dict[str, Any] = {"passages": len(texts), "floor_passages_per_s": _floor(texts), "engines": {}}
     reference: np.ndarray | None = None

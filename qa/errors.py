@@ -2,7 +2,8 @@
 
 Each class carries the exit code the ``qa`` command ends with (README, "Exit codes"):
 2 bad usage, a bad value or a bad question; 3 the index is missing, damaged, incompatible
-or cannot be written; 4 the corpus or the model is unusable.
+or cannot be written; 4 the corpus or the model is unusable; 5 the Ray cluster that
+embeds passages cannot be reached or its workers failed.
 """
 
 from __future__ import annotations
@@ -60,3 +61,9 @@ class ModelError(QAError):
 
 class BackendError(IndexStateError):
     """The search server (Milvus) cannot be reached, refused the credentials, or is in use."""
+
+
+class ClusterError(QAError):
+    """The Ray cluster that embeds passages cannot be reached, or its workers failed."""
+
+    exit_code = 5

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from qa.embedding import BACKENDS, PRECISIONS, EncoderSettings
+from qa.embedding.ray_cluster import RaySettings, check_address
 from qa.errors import UsageError
 from qa.query.answer import AnswerSettings
 from qa.query.question import MAX_HITS, parse_mode
@@ -30,6 +31,7 @@ STORES = ("local", "milvus")
 MAX_PORT = 65535
 MAX_PROBE = 65536
 MAX_EF_SEARCH = 65536
+MAX_RAY_ACTORS = 100_000
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
@@ -98,6 +100,15 @@ def _auth(value: str) -> tuple[str, str]:
     return user, password
 
 
+def _ray_address(value: str) -> str:
+    address = _text(value)
+    try:
+        check_address(address)
+    except UsageError:
+        raise ValueError(f"is not a Ray address: {address!r}") from None
+    return address
+
+
 def _collection(value: str) -> str:
     return check_collection_name(value.strip())
 
@@ -139,6 +150,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("uri", "QA_MILVUS_URI", "--uri", _text, f"Milvus Lite file (default ./{DEFAULT_LITE_FILE}) or server (http://host:19530); implies --backend milvus"),
     Option("token", "QA_MILVUS_TOKEN", "--token", _text, "Milvus credentials (user:password or an API key)"),
     Option("collection", "QA_COLLECTION", "--collection", _collection, f"Milvus collection name (default: {DEFAULT_COLLECTION})"),
+    Option(
+        "ray", "QA_RAY", "--ray", _ray_address,
+        "embed on Ray actors: local (a cluster on this machine, the default of a bare --ray), auto, ray://HOST:10001 or HOST:6379",
+    ),
+    Option("ray_actors", "QA_RAY_ACTORS", "--ray-actors", _int_between(1, MAX_RAY_ACTORS), "encoder actors on Ray (default: one per CPU, or per GPU)"),
+    Option("ray_gpus", "QA_RAY_GPUS", "--ray-gpus", _flag, "one GPU per Ray encoder actor (needs onnxruntime-gpu on the workers)"),
 )
 OPTION_BY_FIELD = {option.field: option for option in OPTIONS}
 ENV_VARS = tuple(option.env for option in OPTIONS if option.env)
@@ -170,6 +187,9 @@ class Settings:
     uri: str | None = None
     token: str | None = None
     collection: str = DEFAULT_COLLECTION
+    ray: str | None = None
+    ray_actors: int | None = None
+    ray_gpus: bool = False
 
     @classmethod
     def resolve(
@@ -215,8 +235,16 @@ class Settings:
         return MilvusAddress(self.uri or DEFAULT_LITE_FILE, self.token, self.collection)
 
     def encoder_settings(self) -> EncoderSettings:
-        """How the model is run."""
-        return EncoderSettings(backend=self.backend, precision=self.precision)
+        """How the model is run (``ray``: passages embedded on a Ray cluster)."""
+        return EncoderSettings(backend=self.backend, precision=self.precision, ray=self.ray_settings())
+
+    def ray_settings(self) -> RaySettings | None:
+        """Where passages are embedded: None in this process, else on Ray actors."""
+        if self.ray is None:
+            if self.ray_actors is not None or self.ray_gpus:
+                raise UsageError("--ray-actors and --ray-gpus go with --ray: add --ray (a local cluster) or --ray ADDRESS")
+            return None
+        return RaySettings(address=self.ray, actors=self.ray_actors, gpus=self.ray_gpus)
 
     def search_tuning(self) -> SearchTuning:
         """Query-time knobs of the vector index."""
@@ -229,10 +257,11 @@ class Settings:
 
 #: The settings each command reads; the others are left at their defaults and never parsed.
 MILVUS_SETTINGS = ("store", "uri", "token", "collection")
+RAY_SETTINGS = ("ray", "ray_actors", "ray_gpus")
 COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
-    "index": ("index_dir", "corpus_dir", "model", "backend", "precision", "vector_index", "max_tokens", *MILVUS_SETTINGS),
-    "add": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS),
-    "remove": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS),
+    "index": ("index_dir", "corpus_dir", "model", "backend", "precision", "vector_index", "max_tokens", *MILVUS_SETTINGS, *RAY_SETTINGS),
+    "add": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS, *RAY_SETTINGS),
+    "remove": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS, *RAY_SETTINGS),
     "ask": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", "k", "mode", *MILVUS_SETTINGS),
     "serve": (
         "index_dir", "corpus_dir", "model", "backend", "precision", "host", "port", "auth", "admin", "mcp",

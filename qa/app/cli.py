@@ -53,6 +53,17 @@ def _milvus_flags(parser: argparse.ArgumentParser) -> None:
         _option(parser, field)
 
 
+def _ray_flags(parser: argparse.ArgumentParser) -> None:
+    option = OPTION_BY_FIELD["ray"]
+    parser.add_argument(
+        "--ray", dest="ray", nargs="?", const="local", default=None, metavar="ADDRESS", help=f"{option.help} (env {option.env})"
+    )
+    actors = OPTION_BY_FIELD["ray_actors"]
+    parser.add_argument("--ray-actors", dest="ray_actors", default=None, metavar="N", help=f"{actors.help} (env {actors.env})")
+    gpus = OPTION_BY_FIELD["ray_gpus"]
+    parser.add_argument("--ray-gpus", dest="ray_gpus", action="store_true", default=None, help=f"{gpus.help} (env {gpus.env}=1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``qa`` argument parser (every value checked later, by ``qa.settings``)."""
     parser = _Parser(prog="qa", description="Answer questions from news articles, with citations.")
@@ -69,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _split_flags(index)
     _milvus_flags(index)
+    _ray_flags(index)
 
     add = commands.add_parser("add", help="import articles (.txt, .md, .html, .jsonl) into the corpus")
     add.add_argument("files", nargs="+", help="files to import")
@@ -76,12 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         _option(add, field)
     add.add_argument("--index-now", action="store_true", help="update the index right after importing")
     _milvus_flags(add)
+    _ray_flags(add)
 
     remove = commands.add_parser("remove", help="delete articles from the corpus by id and update the index")
     remove.add_argument("ids", nargs="+", help="article ids, as in citations (the file's path without .txt/.md)")
     for field in ("corpus_dir", "index_dir"):
         _option(remove, field)
     _milvus_flags(remove)
+    _ray_flags(remove)
 
     ask = commands.add_parser("ask", help="answer one question from the index")
     ask.add_argument("question", help="the question, in quotes")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.app import startup
-from qa.app.reports import index_lines, problem_lines, terminal_progress
+from qa.app.reports import index_lines, problem_lines, ray_lines, terminal_progress
 from qa.errors import UsageError
 from qa.indexing.library import Library
 from qa.passages.splitter import SplitSettings
@@ -65,29 +65,31 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     else:
         report = library.update(full=args.full)
     _print_problems(problem_lines(report.problems))
-    print("\n".join(index_lines(report)))
+    print("\n".join(index_lines(report) + ray_lines(library.encoder)))
     return 0
 
 
 def run_add(args: argparse.Namespace, settings: Settings) -> int:
     """``qa add``: import files into the corpus, and index them with ``--index-now``."""
-    report = library_for(settings, progress=True).add(args.files, index=args.index_now)
+    library = library_for(settings, progress=True)
+    report = library.add(args.files, index=args.index_now)
     _print_problems(problem_lines(report.problems))
     for name in report.imported.written:
         print(f"added {settings.corpus_dir / name}")
     if report.indexed is None:
         print(f"run `qa index` to make the {len(report.imported.written)} new article(s) searchable")
     else:
-        print("\n".join(index_lines(report.indexed)))
+        print("\n".join(index_lines(report.indexed) + ray_lines(library.encoder)))
     return 0
 
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     """``qa remove``: delete articles by id and update the index."""
-    report = library_for(settings, progress=True).remove(args.ids)
+    library = library_for(settings, progress=True)
+    report = library.remove(args.ids)
     _print_problems(problem_lines(report.problems))
     print(f"removed {', '.join(report.removed) or 'nothing'}")
-    print("\n".join(index_lines(report)))
+    print("\n".join(index_lines(report) + ray_lines(library.encoder)))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from qa.embedding.encoder import TextEncoder
 from qa.indexing.build import IndexReport
 from qa.ingest.corpus import Problem
 from qa.types import ProgressFn
@@ -20,6 +21,20 @@ def index_lines(report: IndexReport) -> list[str]:
     """Why a full rebuild happened (if it did), then the one-line summary."""
     lines = [f"full rebuild: {report.full_rebuild_reason}"] if report.full_rebuild_reason else []
     return [*lines, f"indexed into {report.index_dir}: {report.summary()}"]
+
+
+def ray_lines(encoder: TextEncoder) -> list[str]:
+    """Where the passages were embedded, when Ray embedded them (else nothing)."""
+    from qa.embedding import LazyEncoder
+    from qa.embedding.ray_encoder import RayEncoder
+
+    made = encoder.made if isinstance(encoder, LazyEncoder) else encoder
+    if not isinstance(made, RayEncoder) or made.last_run is None:
+        return []
+    run = made.last_run
+    actors = f"{run.actors} actor{'s' if run.actors != 1 else ''}"
+    passages = f"{run.passages} passage{'s' if run.passages != 1 else ''}"
+    return [f"embedded on Ray ({made.settings.address}) by {actors}: {passages} in {run.seconds:.1f}s"]
 
 
 def terminal_progress(enabled: bool) -> ProgressFn | None:

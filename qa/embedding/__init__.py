@@ -4,7 +4,8 @@ model-free test encoder, and the ONNX export they share.
 ``load_encoder`` is the one place an encoder is chosen. By default a model is exported to
 ONNX once (into the index folder's ``exports/``) and run by ONNX Runtime without torch;
 ``backend="openvino"`` runs the same export on OpenVINO, ``backend="torch"`` runs
-sentence-transformers itself.
+sentence-transformers itself; ``ray=RaySettings(...)`` spreads passage embedding over Ray
+actors running the export (``qa.embedding.ray_encoder``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import Callable, Sequence
 import numpy as np
 
 from qa.embedding.encoder import DEFAULT_MODEL, TextEncoder, canonical_model_name
-from qa.errors import ModelError
+from qa.embedding.ray_cluster import RaySettings
+from qa.errors import ModelError, UsageError
 from qa.types import ProgressFn
 
 __all__ = [
-    "BACKENDS", "DEFAULT_MODEL", "EXPORTS", "BuildEncoder", "EncoderSettings", "LazyEncoder", "PRECISIONS", "TextEncoder",
+    "BACKENDS", "DEFAULT_MODEL", "EXPORTS", "BuildEncoder", "DelegatingEncoder", "EncoderSettings", "LazyEncoder", "PRECISIONS", "RaySettings", "TextEncoder",
     "load_encoder", "open_export",
 ]
 
@@ -42,12 +44,15 @@ class EncoderSettings:
     precision: str = "fp32"
     batch_size: int = 32
     torch_build_from: int = TORCH_BUILD_FROM
+    ray: RaySettings | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ModelError(f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)} (QA_BACKEND)")
         if self.precision not in PRECISIONS:
             raise ModelError(f"unknown precision {self.precision!r}: use one of {', '.join(PRECISIONS)} (QA_PRECISION)")
+        if self.ray is not None and self.backend == "torch":
+            raise UsageError("--ray runs the model's ONNX export on the workers: drop QA_BACKEND=torch, or drop --ray")
 
 
 def load_encoder(model: str | None = None, settings: EncoderSettings | None = None, index_dir: Path | None = None) -> TextEncoder:
@@ -67,6 +72,10 @@ def load_encoder(model: str | None = None, settings: EncoderSettings | None = No
     folder = Path(index_dir) / EXPORTS / export_key(name, settings.precision)
     ensure_export(name, folder, settings.precision)
     encoder = open_export(folder, settings)
+    if settings.ray is not None:
+        from qa.embedding.ray_encoder import RayEncoder
+
+        return RayEncoder(encoder, folder, settings.ray, runtime=settings.backend, batch_size=settings.batch_size)
     if settings.backend == "onnx" and settings.precision == "fp32" and settings.torch_build_from > 0:
         return BuildEncoder(encoder, settings)
     return encoder
@@ -81,7 +90,7 @@ def open_export(folder: Path, settings: EncoderSettings | None = None) -> TextEn
     return OnnxEncoder(folder, runtime=runtime, batch_size=settings.batch_size)
 
 
-class _Delegating:
+class DelegatingEncoder:
     """An encoder that hands every call to another one (``_target``)."""
 
     name: str
@@ -113,7 +122,7 @@ class _Delegating:
         return self._target().encode_passages(texts, spans, progress=progress)
 
 
-class LazyEncoder(_Delegating):
+class LazyEncoder(DelegatingEncoder):
     """An encoder made on first use: knows its model's name at once, loads (or exports) the
     model only when something must be embedded or its export checked."""
 
@@ -121,6 +130,11 @@ class LazyEncoder(_Delegating):
         self.name = name
         self._make = make
         self._encoder: TextEncoder | None = None
+
+    @property
+    def made(self) -> TextEncoder | None:
+        """The real encoder if it was made, else None (nothing loaded)."""
+        return self._encoder
 
     @property
     def loaded(self) -> TextEncoder:
@@ -133,7 +147,7 @@ class LazyEncoder(_Delegating):
         return self.loaded
 
 
-class BuildEncoder(_Delegating):
+class BuildEncoder(DelegatingEncoder):
     """The export for everything, except that a long embedding run (``torch_build_from``
     passages or more) runs the very same weights in torch, the faster engine for it here.
     Its vectors equal the export's (fp32) to cosine 0.9999, so the index records the export

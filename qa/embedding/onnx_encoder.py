@@ -25,14 +25,19 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 Feeds = dict[str, np.ndarray]
 
 
-def _onnxruntime_session(model: Path, threads: int) -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
+def _onnxruntime_session(model: Path, threads: int, device: str = "cpu") -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
     import onnxruntime
 
+    providers = ["CPUExecutionProvider"]
+    if device == "cuda":
+        if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+            raise ModelError("a GPU encoder needs ONNX Runtime's CUDA provider: pip install onnxruntime-gpu (on every GPU node)")
+        providers.insert(0, "CUDAExecutionProvider")
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
     if threads:
         options.intra_op_num_threads = threads
-    session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(str(model), options, providers=providers)
 
     def run(feeds: Feeds) -> tuple[np.ndarray, np.ndarray]:
         tokens, pooled = session.run(["token_embeddings", "sentence_embedding"], feeds)
@@ -41,11 +46,13 @@ def _onnxruntime_session(model: Path, threads: int) -> Callable[[Feeds], tuple[n
     return run
 
 
-def _openvino_session(model: Path, threads: int) -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
+def _openvino_session(model: Path, threads: int, device: str = "cpu") -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
     try:
         import openvino
     except ImportError:
         raise ModelError("QA_BACKEND=openvino needs the OpenVINO runtime: pip install 'qa[openvino]' (or unset QA_BACKEND)") from None
+    if device != "cpu":
+        raise ModelError("OpenVINO runs here on the CPU only: for GPU workers unset QA_BACKEND=openvino (ONNX Runtime's CUDA provider is used)")
     core = openvino.Core()
     compiled = core.compile_model(core.read_model(str(model)), "CPU", {"INFERENCE_NUM_THREADS": threads} if threads else {})
     lock = threading.Lock()
@@ -62,7 +69,7 @@ def _openvino_session(model: Path, threads: int) -> Callable[[Feeds], tuple[np.n
 class OnnxEncoder:
     """An exported model on ONNX Runtime or OpenVINO; safe to share between threads."""
 
-    def __init__(self, folder: str | Path, *, runtime: str = "onnx", batch_size: int = 32, threads: int = 0) -> None:
+    def __init__(self, folder: str | Path, *, runtime: str = "onnx", batch_size: int = 32, threads: int = 0, device: str = "cpu") -> None:
         if runtime not in RUNTIMES:
             raise ModelError(f"unknown runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
         self.folder = Path(folder)
@@ -79,7 +86,7 @@ class OnnxEncoder:
         self._model_input.enable_truncation(max_length=self.info.max_tokens)
         self._model_input.enable_padding(pad_id=self.info.pad_id, pad_token=self.info.pad_token)
         start = _onnxruntime_session if runtime == "onnx" else _openvino_session
-        self._run = start(self.folder / MODEL_FILE, threads)
+        self._run = start(self.folder / MODEL_FILE, threads, device)
 
     @property
     def export(self) -> dict[str, object]:
