@@ -1,5 +1,6 @@
 """Embedding on Ray: Ray Data ``map_batches`` over encoder actors on a real local cluster
-(``ray.init()``) and on a cluster started with ``ray start --head`` and joined by address;
+(``ray.init()``) and on a cluster started with ``ray start --head``, joined by address, by
+``auto`` and through Ray Client (``ray://``);
 the same vectors as the in-process path, the CLI flags, and bad input with clear errors."""
 
 from __future__ import annotations
@@ -101,10 +102,13 @@ def test_qa_index_joins_a_running_cluster_by_address(tmp_path: Path) -> None:
     from bench.common import free_port
 
     shutil.copytree(SEEDS, tmp_path / "corpus")
-    port = free_port()
+    port, client_port = free_port(), free_port()
     ray_cli = str(BIN / "ray")
     started = subprocess.run(
-        [ray_cli, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
+        [
+            ray_cli, "start", "--head", f"--port={port}", f"--ray-client-server-port={client_port}", "--num-cpus=2",
+            "--include-dashboard=false", "--disable-usage-stats",
+        ],
         capture_output=True, text=True, timeout=180,
     )
     assert started.returncode == 0, started.stderr
@@ -119,11 +123,18 @@ def test_qa_index_joins_a_running_cluster_by_address(tmp_path: Path) -> None:
         assert f"embedded on Ray (127.0.0.1:{port}) by 2 actors: 50 passages" in done.stdout
         done = _qa("index", "--corpus", "corpus", "--index", "idx2", "--ray", "auto", "--ray-actors", "1", cwd=tmp_path)
         assert done.returncode == 0 and "embedded on Ray (auto)" in done.stdout, done.stderr
+        # Ray Client: the pipeline runs as one task inside the cluster
+        client = f"ray://127.0.0.1:{client_port}"
+        done = _qa("index", "--corpus", "corpus", "--index", "idx3", "--ray", client, cwd=tmp_path, env=with_token)
+        assert done.returncode == 0 and f"embedded on Ray ({client}) by 2 actors: 50 passages" in done.stdout, done.stderr
+        for other in ("idx2", "idx3"):
+            vectors = load_snapshot(tmp_path / other).vectors
+            assert float(np.min(np.sum(vectors * load_snapshot(tmp_path / "idx").vectors, axis=1))) >= 0.9999
     finally:
         subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
-    done = _qa("index", "--corpus", "corpus", "--index", "idx3", "--ray", "auto", cwd=tmp_path)
+    done = _qa("index", "--corpus", "corpus", "--index", "idx4", "--ray", "auto", cwd=tmp_path)
     assert done.returncode == 5 and "no Ray cluster runs on this machine" in done.stderr
-    assert not (tmp_path / "idx3" / "CURRENT").exists()
+    assert not (tmp_path / "idx4" / "CURRENT").exists()
 
 
 # -- a local cluster, shared by the tests below ------------------------------------------------

@@ -92,16 +92,67 @@ def _blocks(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], or
     return tables
 
 
+@dataclass(frozen=True)
+class ActorOptions:
+    """What each encoder actor runs: the runtime, its batch size, and CPU or GPU."""
+
+    runtime: str = "onnx"
+    batch_size: int = 32
+    gpus: bool = False
+
+
+def run_pipeline(
+    blocks: list[Any], actors: int, export_files: dict[str, bytes], options: ActorOptions, dimension: int,
+    progress: ProgressFn | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Ray Data pipeline in the Ray session of this process: ``blocks`` mapped by a fixed
+    pool of encoder actors; returns passage and sentence vectors in row order."""
+    import ray
+
+    count = sum(block.num_rows for block in blocks)
+    counts = np.zeros(count, dtype=np.int64)
+    for block in blocks:
+        counts[block.column("row").to_numpy()] = [len(starts) for starts in block.column("starts").to_pylist()]
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    passages = np.zeros((count, dimension), dtype=np.float32)
+    sentences = np.zeros((int(offsets[-1]), dimension), dtype=np.float32)
+    export_ref = ray.put(export_files)
+    with warnings.catch_warnings():  # max_restarts has no named parameter yet (Ray < 2.64)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset = ray.data.from_arrow(blocks).map_batches(
+            PassageEncoderActor,
+            fn_constructor_args=([export_ref], options.runtime, options.batch_size, "cuda" if options.gpus else "cpu"),
+            batch_size=None,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=actors),
+            num_cpus=0 if options.gpus else 1,
+            num_gpus=1 if options.gpus else 0,
+            max_restarts=0,  # a failed actor fails the run (the index is left as it was)
+        )
+    done = 0
+    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+        for row, vector, packed in zip(batch["row"], batch["vector"], batch["sentences"]):
+            passages[row] = vector
+            sentences[offsets[row] : offsets[row + 1]] = np.frombuffer(packed, dtype=np.float32).reshape(-1, dimension)
+        done += len(batch["row"])
+        if progress is not None:
+            progress(done, count)
+    return passages, sentences
+
+
 class RayEncoder(DelegatingEncoder):
-    """The export for questions and everything else; ``encode_passages`` runs on Ray actors."""
+    """The export for questions and everything else; ``encode_passages`` runs on Ray actors.
+
+    Through Ray Client (``ray://``) the pipeline itself runs as one task inside the cluster
+    (Ray Data cannot drive a pipeline from a client process), so progress is reported once,
+    at the end."""
 
     def __init__(self, export: TextEncoder, folder: Path, settings: RaySettings, *, runtime: str = "onnx", batch_size: int = 32) -> None:
         self.name = export.name
         self._export = export
         self._folder = Path(folder)
         self.settings = settings
-        self._runtime = runtime
-        self._batch_size = batch_size
+        self._options = ActorOptions(runtime=runtime, batch_size=batch_size, gpus=settings.gpus)
         self.last_run: RayRun | None = None
 
     def _target(self) -> TextEncoder:
@@ -109,23 +160,6 @@ class RayEncoder(DelegatingEncoder):
 
     def _export_files(self) -> dict[str, bytes]:
         return {path.name: path.read_bytes() for path in sorted(self._folder.iterdir()) if path.is_file()}
-
-    def _dataset(self, ray: Any, blocks: list[Any], actors: int) -> Any:
-        """The Ray Data pipeline: the blocks, mapped by a fixed pool of encoder actors."""
-        export_ref = ray.put(self._export_files())
-        device = "cuda" if self.settings.gpus else "cpu"
-        with warnings.catch_warnings():  # max_restarts has no named parameter yet (Ray < 2.64)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return ray.data.from_arrow(blocks).map_batches(
-                PassageEncoderActor,
-                fn_constructor_args=([export_ref], self._runtime, self._batch_size, device),
-                batch_size=None,
-                batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=actors),
-                num_cpus=0 if self.settings.gpus else 1,
-                num_gpus=1 if self.settings.gpus else 0,
-                max_restarts=0,  # a failed actor fails the run (the index is left as it was)
-            )
 
     def encode_passages(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
@@ -135,24 +169,21 @@ class RayEncoder(DelegatingEncoder):
         if not texts:
             return self._export.encode_passages(texts, spans, progress=progress)
         started = time.perf_counter()
-        dimension = self.dimension
-        counts = np.array([len(s) for s in spans], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        passages = np.zeros((len(texts), dimension), dtype=np.float32)
-        sentences = np.zeros((int(offsets[-1]), dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with connected(self.settings) as ray:
             actors = actor_count(ray, self.settings)
-            dataset = self._dataset(ray, _blocks(texts, spans, order, actors), actors)
-            done = 0
+            blocks = _blocks(texts, spans, order, actors)
             try:
-                for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                    for row, vector, packed in zip(batch["row"], batch["vector"], batch["sentences"]):
-                        passages[row] = vector
-                        sentences[offsets[row] : offsets[row + 1]] = np.frombuffer(packed, dtype=np.float32).reshape(-1, dimension)
-                    done += len(batch["row"])
+                if self.settings.address.startswith("ray://"):
+                    task = ray.remote(num_cpus=0)(run_pipeline)
+                    with warnings.catch_warnings():  # the export (90 MB) is sent once, on purpose
+                        warnings.filterwarnings("ignore", message="More than 10MB of messages")
+                        export = ray.put(self._export_files())
+                        passages, sentences = ray.get(task.remote(blocks, actors, export, self._options, self.dimension))
                     if progress is not None:
-                        progress(done, len(texts))
+                        progress(len(texts), len(texts))
+                else:
+                    passages, sentences = run_pipeline(blocks, actors, self._export_files(), self._options, self.dimension, progress)
             except QAError:
                 raise
             except Exception as error:  # a worker's failure arrives as Ray's own exception types
