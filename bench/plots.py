@@ -28,7 +28,8 @@ def plot_scale_latency(rows: list[dict], out: Path) -> None:
         axis.plot(sizes, [row[f"{mode}_p95_ms"] for row in rows], "o--", color=colour, alpha=0.6, label=f"{mode} p95")
     axis.axhline(50, color="grey", linestyle=":", label="target at 1M: hybrid p50 < 50 ms")
     for size, row in zip(sizes, rows):
-        axis.annotate(f"{row['kind']}, recall@10 {row['recall_at_10']:.3f}", (size, row["hybrid_p95_ms"]), textcoords="offset points", xytext=(-40, 8), fontsize=7)
+        synthetic = f"\n{row['synthetic_passages'] / size:.0%} synthetic" if row.get("synthetic_passages") else "\nall real"
+        axis.annotate(f"{row['kind']}, recall@10 {row['recall_at_10']:.3f}{synthetic}", (size, row["hybrid_p95_ms"]), textcoords="offset points", xytext=(-40, 8), fontsize=7)
     axis.set_xscale("log")
     axis.set_xlabel("passages in the index")
     axis.set_ylabel("search latency, ms (question encoding excluded)")

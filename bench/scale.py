@@ -1,14 +1,17 @@
-"""How the index grows: 10k, 100k and 1M passages built around a real BBC index.
+"""How the index grows: 10k, 100k and 1M passages of distinct texts around real indexes.
 
-Vectors are drawn around the real passage embeddings (real vector + Gaussian noise, so a
-synthetic passage is about as close to its source as a paraphrase, cosine ~0.9); BM25
-and the passage texts are the real passages' tokens and texts, replicated. Each size is
+The real passages come first (the BBC index, then squad-half's with ``--also``), with the
+model's own vectors; synthetic passages fill the rest, each a new combination of 3-5 real
+sentences with the token-weighted mean of their vectors (``bench/distinct_collection.py``:
+no copies, no near-copies, and the count of synthetic passages is in every row). Each size is
 built in one child process and queried in a fresh one, so the memory figures are the
 serving process's own. Queries are the BBC article titles, encoded once beforehand:
 the latencies exclude question encoding. Recall@10 compares the FAISS index's top 10
-with exact search over the same vectors.
+with exact search over the same vectors. Each mode also records the hits returned for
+k=10, how many distinct texts they hold, and the highest cosine between two of them.
 
-    python -m bench.scale --source bench/results/bbc-index --json bench/results/scale.json
+    qa index --corpus ../shared/eval/squad-half/corpus --index bench/results/squad-index
+    python -m bench.scale --source bench/results/bbc-index --also bench/results/squad-index --json bench/results/scale.json
 """
 
 from __future__ import annotations
@@ -27,86 +30,65 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 from bench.common import article_titles, peak_rss_mb, percentile_ms, report, rss_mb, rss_split_mb
+from bench.distinct_collection import build_collection
 from qa.store.generations import write_generation
-from qa.store.lexical import LexicalIndex
-from qa.store.manifest import ArticleRecord, current_generation
-from qa.store.passage_table import PassageTable
+from qa.store.manifest import current_generation
 from qa.store.snapshot import load_snapshot
 from qa.store.vector_index import VectorIndexSettings, build_vector_index, search_vectors
 
-NOISE = 0.025  # per dimension; |noise| ~ 0.49 on 384 dimensions, cosine to the source ~0.9
 QUERIES = 200
+PROBE_SWEEP = (16, 32, 64, 128, 256)
 
 
-def _synthetic_vectors(real: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    out = np.empty((size, real.shape[1]), dtype=np.float32)
-    for first in range(0, size, 100_000):
-        rows = np.arange(first, min(size, first + 100_000)) % len(real)
-        block = real[rows] + rng.normal(0, NOISE, size=(len(rows), real.shape[1])).astype(np.float32)
-        out[first : first + len(rows)] = block / np.linalg.norm(block, axis=1, keepdims=True)
-    return out
-
-
-def _replicated_ranges(real_size: int, size: int) -> list[range]:
-    full, rest = divmod(size, real_size)
-    return [range(0, real_size)] * full + ([range(0, rest)] if rest else [])
-
-
-def build(source: Path, target: Path, size: int, kind: str) -> dict[str, float]:
-    """Write a ``size``-passage generation into ``target``; return timings in seconds."""
-    real = load_snapshot(source)
-    ranges = _replicated_ranges(len(real.table), size)
+def build(sources: list[Path], target: Path, size: int, kind: str) -> dict[str, float]:
+    """Write a ``size``-passage generation of distinct texts into ``target``; return timings
+    in seconds and how many passages are real and synthetic."""
     started = time.perf_counter()
-    vectors = _synthetic_vectors(np.asarray(real.vectors), size)
-    synth_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
-    table = PassageTable.concatenate([real.table.rows(r.start, r.stop) for r in ranges])
-    sentence_vectors = np.concatenate([real.sentence_vectors[int(real.sentence_offsets[r.start]) : int(real.sentence_offsets[r.stop])] for r in ranges])
-    records: list[ArticleRecord] = []
-    for copy, rows in enumerate(ranges):
-        base = copy * len(real.table)
-        for record in real.manifest.articles:
-            if record.first_passage >= rows.stop:
-                break
-            count = min(record.passage_count, rows.stop - record.first_passage)
-            records.append(replace(record, article_id=f"{copy}/{record.article_id}", first_passage=base + record.first_passage, passage_count=count, size=0))
+    collection = build_collection(sources, size)
     assemble_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    lexical = LexicalIndex.assemble(ranges, previous=real.lexical)
-    lexical_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
     settings = VectorIndexSettings(kind=kind)  # type: ignore[arg-type]
-    vector_index = build_vector_index(vectors, settings)
+    vector_index = build_vector_index(collection.vectors, settings)
     vector_seconds = time.perf_counter() - started
 
     manifest = replace(
-        real.manifest,
+        load_snapshot(sources[0]).manifest,
         vector_index=settings.chosen_kind(size),
         vector_index_requested=kind,
         passage_count=size,
-        articles=tuple(records),
+        articles=tuple(collection.records),
         checksums={},
         sizes={},
         created=time.time(),
     )
     started = time.perf_counter()
     write_generation(
-        target, manifest=manifest, table=table, vectors=vectors, sentence_vectors=sentence_vectors, vector_index=vector_index, lexical=lexical
+        target, manifest=manifest, table=collection.table, vectors=collection.vectors, sentence_vectors=collection.sentence_vectors,
+        vector_index=vector_index, lexical=collection.lexical,
     )
     write_seconds = time.perf_counter() - started
     return {
-        "synthesise_seconds": synth_seconds,
-        "assemble_seconds": assemble_seconds,
-        "bm25_build_seconds": lexical_seconds,
+        "real_passages": collection.real_passages,
+        "synthetic_passages": collection.synthetic_passages,
+        "assemble_seconds": assemble_seconds,  # texts, sentence pool, synthetic passages, BM25
         "vector_index_build_seconds": vector_seconds,
         "write_seconds": write_seconds,
-        "build_seconds_excluding_model": assemble_seconds + lexical_seconds + vector_seconds + write_seconds,
+        "build_seconds_excluding_model": assemble_seconds + vector_seconds + write_seconds,
         "build_peak_rss_mb": peak_rss_mb(),
     }
+
+
+def _hit_figures(snapshot: object, hits: list) -> tuple[int, int, float]:  # type: ignore[type-arg]
+    """Hits returned, distinct texts among them, and the highest cosine between two of them
+    (near 1: near-copies crowd the top 10)."""
+    vectors = np.asarray([snapshot.vectors[hit.passage_index] for hit in hits], dtype=np.float32)  # type: ignore[attr-defined]
+    closest = 0.0
+    if len(vectors) > 1:
+        similarity = vectors @ vectors.T
+        np.fill_diagonal(similarity, -1.0)
+        closest = float(similarity.max())
+    return len(hits), len({hit.text for hit in hits}), closest
 
 
 def query(target: Path, queries: Path) -> dict[str, float]:
@@ -125,12 +107,16 @@ def query(target: Path, queries: Path) -> dict[str, float]:
     result: dict[str, float] = {"load_seconds": load_seconds, "rss_before_load_mb": rss_before, "rss_after_load_mb": rss_loaded}
     for mode in ("hybrid", "dense", "bm25"):
         retriever._search(snapshot, questions[0], question_vectors[0], 10, mode)  # type: ignore[arg-type]
-        times = []
+        times, figures = [], []
         for question, vector in zip(questions, question_vectors):
             started = time.perf_counter()
-            retriever._search(snapshot, question, vector, 10, mode)  # type: ignore[arg-type]
+            hits, _ = retriever._search(snapshot, question, vector, 10, mode)  # type: ignore[arg-type]
             times.append(time.perf_counter() - started)
+            figures.append(_hit_figures(snapshot, hits))
         result[f"{mode}_p50_ms"], result[f"{mode}_p95_ms"] = percentile_ms(times, 50), percentile_ms(times, 95)
+        returned, distinct, closest = (np.array(column, dtype=np.float64) for column in zip(*figures))
+        result[f"{mode}_hits_mean"], result[f"{mode}_distinct_hits_mean"] = float(returned.mean()), float(distinct.mean())
+        result[f"{mode}_closest_pair_cosine_mean"] = float(closest.mean())
     result["rss_after_queries_mb"] = rss_mb()
     split = rss_split_mb()
     result["rss_after_queries_anonymous_mb"], result["rss_after_queries_file_backed_mb"] = split["anonymous_mb"], split["file_backed_mb"]
@@ -143,6 +129,21 @@ def query(target: Path, queries: Path) -> dict[str, float]:
         exact = set(np.argpartition(-scores, 10)[:10].tolist())
         found.append(len(approximate & exact) / 10)
     result["recall_at_10"] = float(np.mean(found))
+    index = snapshot.vector_index
+    if hasattr(index, "nprobe"):  # IVF: recall and FAISS time at other nprobe values, the same questions
+        exact_tops = [set(np.argpartition(-(vectors @ vector), 10)[:10].tolist()) for vector in question_vectors]
+        chosen = index.nprobe
+        for probe in PROBE_SWEEP:
+            index.nprobe = min(probe, index.nlist)
+            times, hits = [], []
+            for vector, exact in zip(question_vectors, exact_tops):
+                started = time.perf_counter()
+                top = set(search_vectors(index, vector, 10)[0].tolist())
+                times.append(time.perf_counter() - started)
+                hits.append(len(top & exact) / 10)
+            result[f"nprobe_{probe}_recall_at_10"] = float(np.mean(hits))
+            result[f"nprobe_{probe}_faiss_p50_ms"] = percentile_ms(times, 50)
+        index.nprobe = chosen
     return result
 
 
@@ -168,6 +169,7 @@ def _folder_sizes(index: Path) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, required=True, help="a real index (e.g. the BBC one built by bench/speed.py)")
+    parser.add_argument("--also", type=Path, nargs="*", default=[], help="more real indexes (e.g. squad-half's), after --source")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--kind", default="auto", choices=("auto", "flat", "ivf", "hnsw"))
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "scale-work")
@@ -179,7 +181,7 @@ def main() -> int:
 
     target = args.work / f"index-{args.size}-{args.kind}" if args.size else None
     if args.child == "build":
-        print(json.dumps(build(args.source, target, args.size, args.kind)))  # type: ignore[arg-type]
+        print(json.dumps(build([args.source, *args.also], target, args.size, args.kind)))  # type: ignore[arg-type]
         return 0
     if args.child == "query":
         print(json.dumps(query(target, args.work / "queries.json")))  # type: ignore[arg-type]
@@ -193,7 +195,10 @@ def main() -> int:
         shutil.rmtree(target, ignore_errors=True)
         row: dict[str, object] = {"passages": size, "kind": VectorIndexSettings(kind=args.kind).chosen_kind(size)}  # type: ignore[arg-type]
         for child in ("build", "query"):
-            command = [sys.executable, "-m", "bench.scale", "--child", child, "--size", str(size), "--source", str(args.source), "--kind", args.kind, "--work", str(args.work)]
+            command = [
+                sys.executable, "-m", "bench.scale", "--child", child, "--size", str(size), "--source", str(args.source),
+                "--also", *map(str, args.also), "--kind", args.kind, "--work", str(args.work),
+            ]
             output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
             row.update(json.loads(output.strip().splitlines()[-1]))
         row.update(_folder_sizes(target))

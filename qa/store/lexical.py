@@ -143,13 +143,18 @@ class LexicalIndex:
                 length_blocks.append(np.array([len(row) for row in rows], dtype=np.int64))
         tokens = np.concatenate(token_blocks) if token_blocks else np.zeros(0, np.int32)
         lengths = np.concatenate(length_blocks) if length_blocks else np.zeros(0, np.int64)
-        offsets = offsets_from_lengths(lengths)
+        return cls.from_token_ids(tokens, offsets_from_lengths(lengths), vocab)
+
+    @classmethod
+    def from_token_ids(cls, tokens: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]) -> "LexicalIndex":
+        """Index passages already turned into token ids: passage ``i`` is
+        ``tokens[offsets[i]:offsets[i + 1]]``, ids from ``vocab`` (which starts with the empty token)."""
         bm25 = bm25s.BM25(method="lucene")
         bm25.scores = lucene_scores(tokens, offsets, len(vocab), bm25.k1, bm25.b)
         bm25.vocab_dict = vocab
         bm25.unique_token_ids_set = set(vocab.values())
         bm25.nonoccurrence_array = None  # lucene scoring has no non-occurrence term
-        return cls(bm25, len(lengths), vocab, tokens, offsets)
+        return cls(bm25, len(offsets) - 1, vocab, tokens, offsets)
 
     def save(self, folder: Path) -> None:
         """Write the index as JSON and ``.npy`` files (no pickle) into ``folder``."""
