@@ -59,6 +59,11 @@ def test_candidates_leave_out_the_question_words() -> None:
         ("Who met Ajit Doval in Moscow?", "Ajit Doval met Sergei Shoygu in Moscow on Thursday.", "Sergei Shoygu"),
         ("How many civilians did the attack kill?", "The attack in April killed 26 civilians, officials said.", "26"),
         ("Where did Super Bowl 50 take place?", "Super Bowl 50 took place at Levi's Stadium in Santa Clara.", "Levi's Stadium"),
+        (  # a percentage question gets the percentage, not the first number ("one data" before)
+            "What percentage of Indian arms imports by value comes from Russia today?",
+            "Just to give you one data point – so in the Cold War, 90% of Indian weapons in dollar value came from Russia.",
+            "90%",
+        ),
     ],
 )
 def test_the_span_is_the_asked_phrase_with_exact_offsets(question: str, sentence: str, expected: str) -> None:

@@ -8,6 +8,7 @@ choice model fitted on SQuAD questions (``python -m bench.fit_answers``) picks o
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import numpy as np
@@ -20,6 +21,8 @@ from qa.types import AnswerSpan
 
 NEAR = 3
 WINDOW = 6
+_PERCENT_ASKED = re.compile(r"(?i)\b(?:percentage|percent|per cent|proportion|share)\b")
+_PERCENT_GIVEN = re.compile(r"(?i)%|\bper ?cent\b")
 SPAN_FEATURES: tuple[str, ...] = (
     *(f"{t}:{k}" for t in ANSWER_TYPES for k in PHRASE_KINDS),
     "question_share",
@@ -36,19 +39,21 @@ SPAN_FEATURES: tuple[str, ...] = (
     "in_parentheses",
     "position",
     "no_question_words",
+    "names_a_question_word",
+    "percent_for_percent",
 )
 
 # Fitted with `python -m bench.fit_answers` on part A of ../shared/eval/squad-half (see docs/quality.md).
 SPAN_MODEL = LinearChoice(
     SPAN_FEATURES,
     (
-        2.1725, 1.8569, -2.8126, -0.5048, -0.7121, -0.9166, 3.2251, -1.2427,
-        -0.1145, -0.9513, -1.8098, -0.9833, 3.1615, -0.3607, -0.0078, -1.166,
-        -0.8793, 1.9213, -0.0899, 0.2139, -1.207, -0.8247, 2.5931, -0.4033,
-        -0.1582, -1.0146, -1.1263, 0.9707, 1.106, 0.0643, -0.4908, -0.232,
-        -0.3062, 0.0, 1.029, -0.0293, -1.1768, 0.1373, 1.2425, -0.1736,
-        0.8404, 1.6252, 0.0363, -0.7385, 0.6062, 0.2356, -0.2837, -0.7649,
-        -0.1117, -0.3228, 0.351, -0.3745, 0.0246, 0.8508,
+        2.1457, 1.8509, -2.8381, -0.4142, -0.7443, -0.9044, 3.2258, -1.25,
+        -0.1184, -0.953, -1.8024, -0.974, 3.1517, -0.3611, -0.0142, -1.165,
+        -0.8803, 1.9142, -0.0811, 0.2122, -1.1938, -0.8262, 2.5844, -0.4027,
+        -0.1617, -1.0146, -1.1213, 0.9634, 1.1094, 0.0631, -0.4873, -0.2321,
+        -0.3111, 0.0, 1.0305, -0.0247, -1.1726, 0.1283, 1.2478, -0.1789,
+        0.5707, 1.6295, 0.0366, -0.735, 0.6048, 0.2349, -0.2868, -0.7638,
+        -0.0999, -0.3259, 0.3542, -0.3721, 0.0225, 0.8462, 0.1727, 1.7196,
     ),
 )
 
@@ -64,10 +69,16 @@ def question_marks(words: Sequence[Word], asked: set[str]) -> list[bool]:
     return [bool(s) and any(t in asked for t in s) for s in stems]
 
 
+def asks_percent(question: str) -> bool:
+    """Whether the question asks for a percentage ("what percentage", "what share", "per cent")."""
+    return bool(_PERCENT_ASKED.search(question))
+
+
 def phrase_features(
-    kind_asked: AnswerType, sentence: str, words: Sequence[Word], in_question: Sequence[bool], phrases: Sequence[Phrase]
+    kind_asked: AnswerType, sentence: str, words: Sequence[Word], in_question: Sequence[bool], phrases: Sequence[Phrase],
+    *, percent_asked: bool = False,
 ) -> np.ndarray:
-    """One row of ``SPAN_FEATURES`` per phrase."""
+    """One row of ``SPAN_FEATURES`` per phrase (``percent_asked``: the question asks for a percentage)."""
     rows = np.zeros((len(phrases), len(SPAN_FEATURES)))
     marked = [i for i, m in enumerate(in_question) if m]
     column = {name: i for i, name in enumerate(SPAN_FEATURES)}
@@ -92,6 +103,12 @@ def phrase_features(
         rows[row, column["log_words"]] = np.log(count)
         rows[row, column["one_word"]] = count == 1
         rows[row, column["capitalised_share"]] = sum(w.text[:1].isupper() for w in span_words) / count
+        # a name the question already gives ("Ajit Doval" for "Who met Ajit Doval?") is its subject, not its answer
+        rows[row, column["names_a_question_word"]] = any(
+            w.text[:1].isupper() and marked_word for w, marked_word in zip(span_words, in_question[phrase.first_word : phrase.last_word + 1])
+        )
+        text = sentence[phrase.start : phrase.end]
+        rows[row, column["percent_for_percent"]] = percent_asked and bool(_PERCENT_GIVEN.search(text))
         before = sentence[: phrase.start]
         rows[row, column["in_parentheses"]] = before.count("(") > before.count(")")
         rows[row, column["position"]] = phrase.first_word / max(len(words), 1)
@@ -117,6 +134,6 @@ def find_span(question: str, sentence: str, offset: int, model: LinearChoice = S
     phrases = candidate_phrases(sentence, words, in_question)
     if not phrases:
         return None
-    features = phrase_features(answer_type(question), sentence, words, in_question, phrases)
+    features = phrase_features(answer_type(question), sentence, words, in_question, phrases, percent_asked=asks_percent(question))
     best = phrases[int(np.argmax(model.scores(features)))]
     return AnswerSpan(sentence[best.start : best.end], offset + best.start, offset + best.end)
