@@ -122,16 +122,11 @@ def query(target: Path, queries: Path) -> dict[str, float]:
     result["rss_after_queries_anonymous_mb"], result["rss_after_queries_file_backed_mb"] = split["anonymous_mb"], split["file_backed_mb"]
     result["serving_peak_rss_mb"] = peak_rss_mb()
     vectors = np.asarray(snapshot.vectors)  # exact search below reads every vector: measured after the memory figures
-    found = []
-    for vector in question_vectors:
-        approximate = set(search_vectors(snapshot.vector_index, vector, 10)[0].tolist())
-        scores = vectors @ vector
-        exact = set(np.argpartition(-scores, 10)[:10].tolist())
-        found.append(len(approximate & exact) / 10)
+    exact_tops = [set(np.argpartition(-(vectors @ vector), 10)[:10].tolist()) for vector in question_vectors]
+    found = [len(set(search_vectors(snapshot.vector_index, vector, 10)[0].tolist()) & exact) / 10 for vector, exact in zip(question_vectors, exact_tops)]
     result["recall_at_10"] = float(np.mean(found))
     index = snapshot.vector_index
     if hasattr(index, "nprobe"):  # IVF: recall and FAISS time at other nprobe values, the same questions
-        exact_tops = [set(np.argpartition(-(vectors @ vector), 10)[:10].tolist()) for vector in question_vectors]
         chosen = index.nprobe
         for probe in PROBE_SWEEP:
             index.nprobe = min(probe, index.nlist)

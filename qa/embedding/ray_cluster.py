@@ -108,21 +108,24 @@ def connected(settings: RaySettings) -> Iterator[Any]:
                 "or give --ray alone for a cluster of this command's own"
             ) from None
         raise ClusterError(
-            f"cannot join the Ray cluster at {settings.address} ({_first_line(error)}): if it uses token authentication "
+            f"cannot join the Ray cluster at {settings.address} ({error_line(error)}): if it uses token authentication "
             "(the default of `ray start` from Ray 2.59), set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (`ray get-auth-token` "
             "on the head prints it); else check --ray"
         ) from None
     except (RuntimeError, ValueError) as error:
-        raise ClusterError(f"cannot start or join the Ray cluster at {settings.address} ({_first_line(error)}): check --ray") from None
+        raise ClusterError(f"cannot start or join the Ray cluster at {settings.address} ({error_line(error)}): check --ray") from None
     try:
         yield ray
     finally:
         ray.shutdown()
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
+def error_line(error: BaseException) -> str:
+    """One line of a Ray error for a message: the last line naming an error (a worker's
+    exception inside Ray's wrapping), else the first line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    cause = [line for line in lines if "Error:" in line]
+    return (cause[-1] if cause else lines[0] if lines else type(error).__name__)[:300]
 
 
 def actor_count(ray: Any, settings: RaySettings) -> int:

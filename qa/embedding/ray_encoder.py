@@ -24,7 +24,7 @@ import numpy as np
 
 from qa.embedding import DelegatingEncoder
 from qa.embedding.encoder import TextEncoder
-from qa.embedding.ray_cluster import RaySettings, actor_count, connected
+from qa.embedding.ray_cluster import RaySettings, actor_count, connected, error_line
 from qa.errors import ClusterError, QAError
 from qa.types import ProgressFn
 
@@ -188,14 +188,9 @@ class RayEncoder(DelegatingEncoder):
                 raise
             except Exception as error:  # a worker's failure arrives as Ray's own exception types
                 raise ClusterError(
-                    f"the Ray encoder actors failed ({_first_line(error)}): check that every node has "
+                    f"the Ray encoder actors failed ({error_line(error)}): check that every node has "
                     "`pip install 'qa[ray]'` and the same qa version; the index was not changed"
                 ) from None
         self.last_run = RayRun(actors=actors, passages=len(texts), seconds=time.perf_counter() - started)
         return passages, sentences
 
-
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    cause = [line for line in lines if "Error:" in line]
-    return (cause[-1] if cause else lines[0] if lines else type(error).__name__)[:300]
