@@ -9,17 +9,18 @@ QA_INDEX, QA_CORPUS, QA_MODEL, ... (see README).
 import sys
 from pathlib import Path
 
-from qa.app import server
-from qa.app.chat import prepare_app
-from qa.app.startup import ensure_index, load_retriever
+from qa.app.startup import load_in_background
 from qa.errors import QAError
 from qa.settings import COMMAND_SETTINGS, Settings
 
 HERE = Path(__file__).resolve().parent
 try:
     SETTINGS = Settings.resolve(only=COMMAND_SETTINGS["serve"], index_dir=HERE / "embeddings", corpus_dir=HERE / "corpus")
-    ensure_index(SETTINGS)
-    RETRIEVER = load_retriever(SETTINGS)
+    loading = load_in_background(SETTINGS)  # builds (first start) and loads the index while Gradio imports
+    from qa.app import server
+    from qa.app.chat import prepare_app
+
+    RETRIEVER = loading.result()
     demo = prepare_app(SETTINGS, RETRIEVER)
 except QAError as error:
     print(f"ui.py: {error}", file=sys.stderr)

@@ -13,7 +13,8 @@ Every figure is a ratio to a floor measured in the same run, on the same passage
   with answers looked up (the UI's own share of a reply);
 * cold: ``qa ask "..."`` as a new process against ``bench/floor_ask.py`` (imports
   sentence-transformers and FAISS, loads model and index, answers one query), alternated;
-* start: ``qa serve`` from process start to its first answered question over HTTP.
+* start: ``qa serve`` and ``python ui.py`` from process start to their first answered
+  question over HTTP, beside ``import gradio`` alone.
 
 Each part runs in its own process and reports its peak resident memory (VmHWM / wait4).
 This parent imports neither torch nor qa, so it adds nothing to the children's memory.
@@ -220,29 +221,51 @@ def cold(index: Path, runs: int, question: str) -> dict[str, float]:
     return result
 
 
+def _seconds_to_first_answer(command: list[str], port: int, question: str, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    try:
+        while True:
+            try:
+                _ask_over_http(port, question)
+                return time.perf_counter() - started
+            except (OSError, RuntimeError, ValueError, KeyError):
+                if process.poll() is not None or time.perf_counter() - started > 120:
+                    raise RuntimeError(f"{command[1]} did not answer") from None
+                time.sleep(0.05)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def chat_start(index: Path, runs: int, question: str) -> dict[str, float]:
-    """Seconds from starting ``qa serve`` (index present) to its first answered question over
-    HTTP, as a user who opens the page and asks at once; median of ``runs``."""
-    qa_script = Path(sys.executable).with_name("qa")
-    times = []
+    """Seconds from starting the chat (index present) to its first answered question over
+    HTTP, as a user who opens the page and asks at once: ``qa serve`` and ``python ui.py``
+    (what ``make chat`` runs), each beside ``python -c "import gradio"`` alone, interleaved
+    so that the machine's drift falls on all three alike; medians of ``runs``."""
+    qa_script = str(Path(sys.executable).with_name("qa"))
+    # The bench extra installs matplotlib (for bench/plots.py), the product does not; Gradio
+    # probes matplotlib's backend on its first event, which without a backend set imports
+    # pyplot (about 1 s). Naming the backend keeps that probe as cheap as in the product's install.
+    base = {**os.environ, "MPLBACKEND": "agg"}
+    samples: dict[str, list[float]] = {"import_gradio": [], "qa_serve": [], "ui_py": []}
     for _ in range(runs):
-        port = free_port()
         started = time.perf_counter()
-        process = subprocess.Popen([str(qa_script), "serve", "--index", str(index), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            while True:
-                try:
-                    _ask_over_http(port, question)
-                    break
-                except (OSError, RuntimeError, ValueError, KeyError):
-                    if process.poll() is not None or time.perf_counter() - started > 120:
-                        raise RuntimeError("qa serve did not answer") from None
-                    time.sleep(0.05)
-            times.append(time.perf_counter() - started)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-    return {"runs": runs, "start_to_first_answer_seconds": statistics.median(times), "max_seconds": max(times)}
+        subprocess.run([sys.executable, "-c", "import gradio"], check=True, env=base)
+        samples["import_gradio"].append(time.perf_counter() - started)
+        port = free_port()
+        samples["qa_serve"].append(_seconds_to_first_answer([qa_script, "serve", "--index", str(index), "--port", str(port)], port, question, base))
+        port = free_port()
+        env = {**base, "QA_INDEX": str(index), "QA_PORT": str(port)}
+        samples["ui_py"].append(_seconds_to_first_answer([sys.executable, "ui.py"], port, question, env))
+    result: dict[str, float] = {"runs": runs}
+    for name, values in samples.items():
+        result[f"{name}_seconds"] = statistics.median(values)
+        result[f"{name}_max_seconds"] = max(values)
+    result["start_to_first_answer_seconds"] = result["qa_serve_seconds"]
+    result["qa_serve_to_import_gradio"] = result["qa_serve_seconds"] / result["import_gradio_seconds"]
+    result["ui_py_to_import_gradio"] = result["ui_py_seconds"] / result["import_gradio_seconds"]
+    return result
 
 
 def _child(part: str, *args: str) -> dict[str, float]:

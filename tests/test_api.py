@@ -7,6 +7,7 @@ import asyncio
 import json
 import shutil
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -145,6 +146,25 @@ def test_mcp_over_stdio(real_index: Path, tmp_path: Path) -> None:
     names, answer = asyncio.run(session())
     assert sorted(names) == ["answer_question", "search_articles"]
     assert answer["found"] and "Ajit Doval" in answer["text"]
+
+
+def test_the_chat_imports_gradio_without_the_mcp_sdk_which_still_imports_after() -> None:
+    """Half a second of every chat start (docs/benchmarks.md): Gradio's own MCP feature is
+    never used, so its import of the SDK is skipped; ``qa serve --mcp`` still has the SDK."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "import qa.app.server\n"
+        "assert 'gradio' in sys.modules\n"
+        "assert 'mcp' not in sys.modules, 'gradio imported the MCP SDK'\n"
+        "from qa.app.mcp_tools import build_mcp\n"
+        "import mcp.server\n"
+        "print('mcp after gradio:', mcp.server.__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "mcp after gradio: mcp.server" in result.stdout
 
 
 def test_auth_protects_the_api_and_mcp(retriever: Retriever) -> None:

@@ -211,3 +211,14 @@ def test_make_chat_starts_the_chat_on_a_fresh_index(tmp_path: Path) -> None:
     output = serve_page([sys.executable, str(ROOT / "ui.py")], port, tmp_path, env)
     assert "building it from" in output
     assert (tmp_path / "embeddings" / "CURRENT").is_file()
+
+
+def test_make_chat_on_a_corpus_without_articles_says_what_to_do(tmp_path: Path) -> None:
+    """The index is built in a thread while Gradio imports; its error still ends ``ui.py``
+    with one line and the documented exit code (4: nothing to index), no traceback."""
+    (tmp_path / "corpus").mkdir()
+    env = {**_environment(), "QA_CORPUS": str(tmp_path / "corpus"), "QA_INDEX": str(tmp_path / "embeddings"), "QA_PORT": str(_free_port())}
+    result = subprocess.run([sys.executable, str(ROOT / "ui.py")], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "ui.py: no usable article" in result.stderr and "add articles" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-import gradio as gr
+from qa.app.lean_gradio import import_gradio
+
+import_gradio()
+import gradio as gr  # already imported by import_gradio(), without the MCP SDK
 
 from qa.app.render import answer_markdown, escape_markdown, sources_html
 from qa.app.reports import problem_lines

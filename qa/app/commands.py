@@ -110,18 +110,10 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """``qa serve``: the chat, until interrupted. The index is built (if need be) and loaded
     in a thread while Gradio, the slowest import, is imported here."""
-    from concurrent.futures import ThreadPoolExecutor
+    loading = startup.load_in_background(settings)
+    from qa.app.chat import serve
 
-    def prepare() -> "Retriever":
-        startup.ensure_index(settings)
-        return startup.load_retriever(settings)
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        loading = pool.submit(prepare)
-        from qa.app.chat import serve
-
-        retriever = loading.result()
-    serve(settings, retriever)
+    serve(settings, loading.result())
     return 0
 
 

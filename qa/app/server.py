@@ -15,7 +15,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
-import gradio as gr
+from qa.app.lean_gradio import import_gradio
+
+import_gradio()
+import gradio as gr  # already imported by import_gradio(), without the MCP SDK
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse

@@ -3,6 +3,9 @@ first build, and the ``Retriever`` (read side). One place for the CLI, the chat 
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
+
 from qa.app.reports import index_lines, problem_lines
 from qa.embedding.encoder import TextEncoder
 from qa.indexing.library import Library
@@ -63,3 +66,20 @@ def load_retriever(settings: Settings) -> Retriever:
         tuning=settings.search_tuning(),
         encoder_settings=settings.encoder_settings(),
     )
+
+
+def load_in_background(settings: Settings) -> Future[Retriever]:
+    """Build the index if there is none, then load the retriever, in a thread: the chat's
+    start, which imports Gradio (its slowest part) meanwhile. The future raises what
+    ``ensure_index`` or ``load_retriever`` raised."""
+    loading: Future[Retriever] = Future()
+
+    def run() -> None:
+        try:
+            ensure_index(settings)
+            loading.set_result(load_retriever(settings))
+        except BaseException as error:  # handed to the waiting caller
+            loading.set_exception(error)
+
+    threading.Thread(target=run, name="qa-load-index", daemon=True).start()
+    return loading
