@@ -25,7 +25,7 @@ from qa.query.choice_model import LinearChoice, fit_choice
 from qa.query.phrases import candidate_phrases, words_of
 from qa.query.retriever import Retriever
 from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, Question, describe_units
-from qa.query.span import SPAN_FEATURES, SPAN_MODEL, asks_percent, find_span, phrase_features, question_marks
+from qa.query.span import SPAN_FEATURES, SPAN_MODEL, asks_percent, find_span, phrase_features, question_marks, question_names
 from qa.query.units import answer_units
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-half"
@@ -69,7 +69,7 @@ def span_groups(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
             marks = question_marks(words, set(question.stems))
             phrases = candidate_phrases(unit.text, words, marks)
             if phrases:
-                x = phrase_features(question.kind, unit.text, words, marks, phrases, percent_asked=asks_percent(question.text))
+                x = phrase_features(question.kind, unit.text, words, marks, phrases, percent_asked=asks_percent(question.text), names=question_names(question.text))
                 texts = [normalise_answer(unit.text[p.start : p.end]) for p in phrases]
                 holds = np.array([any(g in text for g in record["golds"]) for text in texts])
                 # the exact phrase, not any phrase around it: at most TIGHT words more than a gold string

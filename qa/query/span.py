@@ -23,6 +23,11 @@ NEAR = 3
 WINDOW = 6
 _PERCENT_ASKED = re.compile(r"(?i)\b(?:percentage|percent|per cent|proportion|share)\b")
 _PERCENT_GIVEN = re.compile(r"(?i)%|\bper ?cent\b")
+_DESCRIBES_ANSWER = re.compile(r"(?i)^\s*(?:who|what|which)\s+(?:is|was|are|were)\b")
+_QUESTION_OPENERS = frozenset(
+    "who whom whose what which when where why how is was were are did do does can could will would should has have had "
+    "in on at of for by to from the a an and or name list give".split()
+)
 SPAN_FEATURES: tuple[str, ...] = (
     *(f"{t}:{k}" for t in ANSWER_TYPES for k in PHRASE_KINDS),
     "question_share",
@@ -41,19 +46,21 @@ SPAN_FEATURES: tuple[str, ...] = (
     "no_question_words",
     "names_a_question_word",
     "percent_for_percent",
+    "repeats_a_question_name",
 )
 
 # Fitted with `python -m bench.fit_answers` on part A of ../shared/eval/squad-half (see docs/quality.md).
 SPAN_MODEL = LinearChoice(
     SPAN_FEATURES,
     (
-        2.1457, 1.8509, -2.8381, -0.4142, -0.7443, -0.9044, 3.2258, -1.25,
-        -0.1184, -0.953, -1.8024, -0.974, 3.1517, -0.3611, -0.0142, -1.165,
-        -0.8803, 1.9142, -0.0811, 0.2122, -1.1938, -0.8262, 2.5844, -0.4027,
-        -0.1617, -1.0146, -1.1213, 0.9634, 1.1094, 0.0631, -0.4873, -0.2321,
-        -0.3111, 0.0, 1.0305, -0.0247, -1.1726, 0.1283, 1.2478, -0.1789,
-        0.5707, 1.6295, 0.0366, -0.735, 0.6048, 0.2349, -0.2868, -0.7638,
-        -0.0999, -0.3259, 0.3542, -0.3721, 0.0225, 0.8462, 0.1727, 1.7196,
+        2.1304, 1.856, -2.825, -0.4245, -0.7369, -0.9262, 3.2205, -1.2115,
+        -0.1311, -0.9517, -1.8185, -0.9916, 3.1653, -0.3521, -0.003, -1.144,
+        -0.8513, 1.9748, -0.2423, 0.2627, -1.2335, -0.8004, 2.5794, -0.3765,
+        -0.169, -1.0524, -1.0946, 0.9708, 1.1374, 0.0388, -0.4919, -0.2309,
+        -0.3077, 0.0, 1.0305, -0.0133, -1.1952, 0.133, 1.2368, -0.1613,
+        1.0473, 1.6226, 0.0402, -0.7359, 0.6103, 0.238, -0.2814, -0.7783,
+        -0.1045, -0.3038, 0.3547, -0.3667, 0.0235, 0.7188, 0.4662, 1.7385,
+        -1.5682,
     ),
 )
 
@@ -69,6 +76,40 @@ def question_marks(words: Sequence[Word], asked: set[str]) -> list[bool]:
     return [bool(s) and any(t in asked for t in s) for s in stems]
 
 
+def question_names(question: str) -> tuple[tuple[str, ...], ...]:
+    """The names of what the question asks about, not of its answer: runs of capitalised
+    words, lower-cased, without the words that open questions ("Who met Ajit Doval in
+    Moscow?" -> ("ajit", "doval"), ("moscow",)). A question that describes its answer
+    ("Who is India's National Security Adviser?", "Which American Khalistani activist ...?")
+    gives none for that description: the answer's phrase may well repeat it."""
+    if _DESCRIBES_ANSWER.match(question):
+        return ()
+    names: list[tuple[str, ...]] = []
+    run: list[str] = []
+    words = words_of(question)
+    for word in words:
+        if word.text[:1].isupper() and word.text.lower() not in _QUESTION_OPENERS:
+            run.append(_bare(word.text))
+            continue
+        if run:
+            names.append(tuple(run))
+            run = []
+    if run:
+        names.append(tuple(run))
+    if words and words[0].text.lower() in ("which", "what") and len(words) > 1 and words[1].text[:1].isupper():
+        names = names[1:]  # "Which American Khalistani activist": the answer's kind, not another name
+    return tuple(names)
+
+
+def _bare(word: str) -> str:
+    """A word lower-cased without its possessive ("Russia’s" -> "russia")."""
+    return re.sub(r"['’]s$", "", word.lower())
+
+
+def _holds(words: Sequence[str], name: Sequence[str]) -> bool:
+    return any(tuple(words[i : i + len(name)]) == tuple(name) for i in range(len(words) - len(name) + 1))
+
+
 def asks_percent(question: str) -> bool:
     """Whether the question asks for a percentage ("what percentage", "what share", "per cent")."""
     return bool(_PERCENT_ASKED.search(question))
@@ -76,9 +117,10 @@ def asks_percent(question: str) -> bool:
 
 def phrase_features(
     kind_asked: AnswerType, sentence: str, words: Sequence[Word], in_question: Sequence[bool], phrases: Sequence[Phrase],
-    *, percent_asked: bool = False,
+    *, percent_asked: bool = False, names: Sequence[Sequence[str]] = (),
 ) -> np.ndarray:
-    """One row of ``SPAN_FEATURES`` per phrase (``percent_asked``: the question asks for a percentage)."""
+    """One row of ``SPAN_FEATURES`` per phrase (``percent_asked``: the question asks for a
+    percentage; ``names``: the question's own names, ``question_names``)."""
     rows = np.zeros((len(phrases), len(SPAN_FEATURES)))
     marked = [i for i, m in enumerate(in_question) if m]
     column = {name: i for i, name in enumerate(SPAN_FEATURES)}
@@ -107,6 +149,9 @@ def phrase_features(
         rows[row, column["names_a_question_word"]] = any(
             w.text[:1].isupper() and marked_word for w, marked_word in zip(span_words, in_question[phrase.first_word : phrase.last_word + 1])
         )
+        # the whole of a name the question says ("... of India Ajit Doval" for "Who met Ajit Doval?") is what it asks about
+        bare = [_bare(w.text) for w in span_words]
+        rows[row, column["repeats_a_question_name"]] = any(_holds(bare, name) for name in names)
         text = sentence[phrase.start : phrase.end]
         rows[row, column["percent_for_percent"]] = percent_asked and bool(_PERCENT_GIVEN.search(text))
         before = sentence[: phrase.start]
@@ -134,6 +179,8 @@ def find_span(question: str, sentence: str, offset: int, model: LinearChoice = S
     phrases = candidate_phrases(sentence, words, in_question)
     if not phrases:
         return None
-    features = phrase_features(answer_type(question), sentence, words, in_question, phrases, percent_asked=asks_percent(question))
+    features = phrase_features(
+        answer_type(question), sentence, words, in_question, phrases, percent_asked=asks_percent(question), names=question_names(question)
+    )
     best = phrases[int(np.argmax(model.scores(features)))]
     return AnswerSpan(sentence[best.start : best.end], offset + best.start, offset + best.end)
