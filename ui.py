@@ -25,6 +25,9 @@ try:
 except QAError as error:
     print(f"ui.py: {error}", file=sys.stderr)
     sys.exit(error.exit_code)
+except KeyboardInterrupt:  # Ctrl-C while the first index builds: the build is undone, the articles kept
+    print("ui.py: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 if __name__ == "__main__":
     try:
