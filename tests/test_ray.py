@@ -47,6 +47,39 @@ def test_addresses_are_checked_before_anything_starts() -> None:
         RaySettings(actors=0)
 
 
+class _FlakyClientHead:
+    """Stands in for ``ray``: ``init`` fails ``failures`` times the way a head whose Ray
+    Client server crashed on start answers (seen once under load in this suite)."""
+
+    def __init__(self, failures: int, message: str = "Starting Ray client server failed. See ray_client_server_23000.err") -> None:
+        self.failures, self.message, self.calls = failures, message, 0
+
+    def init(self, address: str, **options: Any) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionError(self.message)
+
+
+def test_a_ray_client_server_that_failed_to_start_is_tried_once_more() -> None:
+    from qa.embedding.ray_cluster import _init
+
+    once = _FlakyClientHead(failures=1)
+    _init(once, "ray://127.0.0.1:10001", {})
+    assert once.calls == 2
+    twice = _FlakyClientHead(failures=2)
+    with pytest.raises(ConnectionError):  # a second failure is reported (as ClusterError by `connected`)
+        _init(twice, "ray://127.0.0.1:10001", {})
+    assert twice.calls == 2
+    other = _FlakyClientHead(failures=1, message="connection refused")
+    with pytest.raises(ConnectionError):  # other errors, and addresses without ray://, are not retried
+        _init(other, "ray://127.0.0.1:10001", {})
+    assert other.calls == 1
+    plain = _FlakyClientHead(failures=1)
+    with pytest.raises(ConnectionError):
+        _init(plain, "127.0.0.1:6379", {})
+    assert plain.calls == 1
+
+
 def test_an_unreachable_head_is_one_line_naming_the_fix(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "corpus")
     done = _qa("index", "--corpus", "corpus", "--index", "idx", "--ray", "127.0.0.1:9", cwd=tmp_path)

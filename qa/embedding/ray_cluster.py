@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from qa.errors import ClusterError, UsageError
 INSTALL_HINT = "pip install 'qa[ray]' (on this machine and on every node of the cluster)"
 LOCAL = "local"
 CONNECT_TIMEOUT_S = 5.0
+_CLIENT_SERVER_FAILED = "Starting Ray client server failed"  # the head could not start a Ray Client server
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def connected(settings: RaySettings) -> Iterator[Any]:
     if settings.address == LOCAL:
         options["num_cpus"] = os.cpu_count() or 1
     try:
-        ray.init(address=settings.address, **options)
+        _init(ray, settings.address, options)
     except ConnectionError as error:
         if settings.address == "auto":
             raise ClusterError(
@@ -118,6 +120,19 @@ def connected(settings: RaySettings) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+def _init(ray: Any, address: str, options: dict[str, Any]) -> None:
+    """``ray.init``, tried a second time when the head's Ray Client proxy could not start the
+    server for this client (a transient crash of that server, seen under load here); each
+    client gets a new server, so the second try usually joins."""
+    try:
+        ray.init(address=address, **options)
+    except ConnectionError as error:
+        if not (address.startswith("ray://") and _CLIENT_SERVER_FAILED in str(error)):
+            raise
+        time.sleep(1.0)
+        ray.init(address=address, **options)
 
 
 def error_line(error: BaseException) -> str:
