@@ -242,7 +242,10 @@ class Settings:
         """Where passages are embedded: None in this process, else on Ray actors."""
         if self.ray is None:
             if self.ray_actors is not None or self.ray_gpus:
-                raise UsageError("--ray-actors and --ray-gpus go with --ray: add --ray (a local cluster) or --ray ADDRESS")
+                raise UsageError(
+                    "--ray-actors and --ray-gpus (QA_RAY_ACTORS, QA_RAY_GPUS) go with --ray (QA_RAY): "
+                    "add --ray (a local cluster) or --ray ADDRESS"
+                )
             return None
         return RaySettings(address=self.ray, actors=self.ray_actors, gpus=self.ray_gpus)
 

@@ -72,6 +72,14 @@ def _cases(tmp: Path) -> list[Case]:
         cases.append(Case(("index", "--corpus", missing_corpus, "--index", missing_index), 2, "QA_BACKEND", {"QA_BACKEND": value}))
     for value in ("maybe", "2", "y e s"):
         cases.append(Case(("serve", "--index", missing_index), 2, "QA_ADMIN", {"QA_ADMIN": value}))
+    # Ray's variables (README "Ray"): refused before any cluster starts.
+    build = ("index", "--corpus", missing_corpus, "--index", missing_index)
+    for value in ("0", "-1", "abc", "1.5", "１"):
+        cases.append(Case(build, 2, "QA_RAY_ACTORS", {"QA_RAY": "local", "QA_RAY_ACTORS": value}))
+    for value in ("http://head:10001", "head:port", "ray://", "head"):
+        cases.append(Case(build, 2, "QA_RAY is not a Ray address", {"QA_RAY": value}))
+    cases.append(Case(build, 2, "QA_RAY_GPUS", {"QA_RAY": "local", "QA_RAY_GPUS": "maybe"}))
+    cases.append(Case(build, 2, "go with --ray", {"QA_RAY_ACTORS": "2"}))
     for value in ("nocolon", ":password", "user:", ":"):
         cases.append(Case(("serve", "--index", missing_index, "--auth", value), 2, "--auth"))
         cases.append(Case(("serve", "--index", missing_index), 2, "QA_AUTH", {"QA_AUTH": value}))

@@ -88,8 +88,8 @@ def test_an_unreachable_head_is_one_line_naming_the_fix(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr and not (tmp_path / "idx" / "CURRENT").exists()
     for args, message in (
         (("--ray", "http://head:1"), "--ray is not a Ray address"),
-        (("--ray-actors", "2"), "--ray-actors and --ray-gpus go with --ray"),
-        (("--ray-gpus",), "--ray-actors and --ray-gpus go with --ray"),
+        (("--ray-actors", "2"), "go with --ray (QA_RAY): add --ray"),
+        (("--ray-gpus",), "go with --ray (QA_RAY): add --ray"),
         (("--ray", "--ray-actors", "0"), "--ray-actors must be between 1 and"),
     ):
         done = _qa("index", "--corpus", "corpus", "--index", "idx", *args, cwd=tmp_path)
@@ -120,7 +120,8 @@ def test_qa_index_add_remove_with_ray_build_the_in_process_index(tmp_path: Path)
 
     story = tmp_path / "story.txt"
     story.write_text("Ray test story\n\nThe harbour bridge in Portvale reopened on Monday after two years of repairs.\n", encoding="utf-8")
-    done = _qa("add", str(story), "--corpus", "corpus", "--index", "on-ray", "--index-now", "--ray", "--ray-actors", "1", cwd=tmp_path)
+    # the pool size from the environment (README: QA_RAY_ACTORS); the index step above used the flag
+    done = _qa("add", str(story), "--corpus", "corpus", "--index", "on-ray", "--index-now", "--ray", cwd=tmp_path, env={"QA_RAY_ACTORS": "1"})
     assert done.returncode == 0, done.stderr
     assert "1 added" in done.stdout and "embedded on Ray (local) by 1 actor: 1 passage in" in done.stdout
     answer = json.loads(_qa("ask", "When did the Portvale harbour bridge reopen?", "--index", "on-ray", "--json", cwd=tmp_path).stdout)
@@ -154,7 +155,8 @@ def test_qa_index_joins_a_running_cluster_by_address(tmp_path: Path) -> None:
         done = _qa("index", "--corpus", "corpus", "--index", "idx", "--ray", f"127.0.0.1:{port}", cwd=tmp_path, env=with_token)
         assert done.returncode == 0, done.stderr
         assert f"embedded on Ray (127.0.0.1:{port}) by 2 actors: 50 passages" in done.stdout
-        done = _qa("index", "--corpus", "corpus", "--index", "idx2", "--ray", "auto", "--ray-actors", "1", cwd=tmp_path)
+        # by the environment this time (README: QA_RAY)
+        done = _qa("index", "--corpus", "corpus", "--index", "idx2", "--ray-actors", "1", cwd=tmp_path, env={"QA_RAY": "auto"})
         assert done.returncode == 0 and "embedded on Ray (auto)" in done.stdout, done.stderr
         # Ray Client: the pipeline runs as one task inside the cluster
         client = f"ray://127.0.0.1:{client_port}"
