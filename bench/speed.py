@@ -262,7 +262,6 @@ def chat_start(index: Path, runs: int, question: str) -> dict[str, float]:
     for name, values in samples.items():
         result[f"{name}_seconds"] = statistics.median(values)
         result[f"{name}_max_seconds"] = max(values)
-    result["start_to_first_answer_seconds"] = result["qa_serve_seconds"]
     result["qa_serve_to_import_gradio"] = result["qa_serve_seconds"] / result["import_gradio_seconds"]
     result["ui_py_to_import_gradio"] = result["ui_py_seconds"] / result["import_gradio_seconds"]
     return result

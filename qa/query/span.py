@@ -88,7 +88,7 @@ def question_names(question: str) -> tuple[tuple[str, ...], ...]:
     run: list[str] = []
     words = words_of(question)
     for word in words:
-        if word.text[:1].isupper() and word.text.lower() not in _QUESTION_OPENERS:
+        if _starts_name(word.text):
             run.append(_bare(word.text))
             continue
         if run:
@@ -96,9 +96,13 @@ def question_names(question: str) -> tuple[tuple[str, ...], ...]:
             run = []
     if run:
         names.append(tuple(run))
-    if words and words[0].text.lower() in ("which", "what") and len(words) > 1 and words[1].text[:1].isupper():
+    if len(words) > 1 and words[0].text.lower() in ("which", "what") and _starts_name(words[1].text):
         names = names[1:]  # "Which American Khalistani activist": the answer's kind, not another name
     return tuple(names)
+
+
+def _starts_name(word: str) -> bool:
+    return word[:1].isupper() and word.lower() not in _QUESTION_OPENERS
 
 
 def _bare(word: str) -> str:
