@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from bench.common import ROOT
-from bench.fit_answers import SQUAD
-from qa.app.evaluate import normalise_answer
+from bench.fit_answers import SQUAD, part_of
+from qa.app.evaluate import normalise_answer, read_questions
 from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
 
@@ -71,7 +71,7 @@ def encode_pairs(questions: list[dict], articles: list[str]) -> list[dict[str, A
                     if inside:
                         spans.add((inside[0], inside[-1]))
             pairs.append({
-                "part": "A" if articles.index(q["articles"][0].split("_")[0]) % 2 == 0 else "B",
+                "part": part_of(q, articles),
                 "states": states[row, :length].astype(np.float16), "passage": (passage[0], passage[-1]),
                 "offsets": offsets[row, :length], "text": texts[row], "answers": q["answers"], "spans": sorted(spans),
             })
@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="use about N questions (quick looks)")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "reader_probe.json"))
     args = parser.parse_args()
-    questions = [json.loads(line) for line in (SQUAD / "questions.jsonl").read_text().splitlines() if line.strip()]
+    questions = read_questions(SQUAD / "questions.jsonl")
     if args.limit:
         questions = questions[:: max(1, len(questions) // args.limit)]
     articles = sorted({q["articles"][0].split("_")[0] for q in questions})

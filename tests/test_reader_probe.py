@@ -12,14 +12,14 @@ import pytest
 
 from bench.fit_answers import SQUAD
 from bench.reader_probe import encode_pairs
-from qa.app.evaluate import normalise_answer
+from qa.app.evaluate import normalise_answer, read_questions
 
 pytestmark = pytest.mark.skipif(not (SQUAD / "questions.jsonl").is_file(), reason="needs ../shared/eval/squad-half")
 
 
 def _questions(count: int) -> list[dict]:
-    lines = [json.loads(line) for line in (SQUAD / "questions.jsonl").read_text().splitlines() if line.strip()]
-    return lines[:: len(lines) // count]
+    questions = read_questions(SQUAD / "questions.jsonl")
+    return questions[:: len(questions) // count]
 
 
 @pytest.mark.slow
