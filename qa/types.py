@@ -130,6 +130,7 @@ class Evidence:
     sentence_words: float
     evidence_words: float
     passage_meaning: float
+    answer_probability: float = 0.0  # the reader's probability for its best span (0 without a reader)
 
 
 @dataclass(frozen=True)

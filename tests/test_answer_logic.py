@@ -89,8 +89,8 @@ def test_bm25_idf_stays_positive_when_a_term_is_everywhere() -> None:
 
 def test_fit_abstention_separates_labelled_evidence() -> None:
     rng = np.random.default_rng(0)
-    good = [Evidence(*rng.uniform(0.5, 0.9, 4)) for _ in range(30)]
-    bad = [Evidence(*rng.uniform(0.0, 0.4, 4)) for _ in range(30)]
+    good = [Evidence(*rng.uniform(0.5, 0.9, 5)) for _ in range(30)]
+    bad = [Evidence(*rng.uniform(0.0, 0.4, 5)) for _ in range(30)]
     model = fit_abstention(good + bad, [True] * 30 + [False] * 30)
     assert all(model.probability(e) > 0.5 for e in good) and all(model.probability(e) < 0.5 for e in bad)
     assert isinstance(model, AbstentionModel) and all(w > 0 for w in model.weights)
@@ -98,7 +98,7 @@ def test_fit_abstention_separates_labelled_evidence() -> None:
 
 def test_fit_abstention_weights_questions() -> None:
     rng = np.random.default_rng(1)
-    overlap = [Evidence(*rng.uniform(0.2, 0.8, 4)) for _ in range(80)]
+    overlap = [Evidence(*rng.uniform(0.2, 0.8, 5)) for _ in range(80)]
     labels = [bool(i % 2) for i in range(80)]
     even = fit_abstention(overlap, labels)
     # counting the unanswerable ones ten times over makes the model decline more of everything

@@ -9,7 +9,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "qa"
 MAX_LINES = 300
-STAGES = {"ingest", "passages", "embedding", "store", "indexing", "query", "app"}
+STAGES = {"ingest", "passages", "embedding", "store", "indexing", "query", "reading", "app"}
 
 
 def _module_name(path: Path) -> str:

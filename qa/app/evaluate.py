@@ -23,6 +23,7 @@ import numpy as np
 from qa.errors import UsageError
 from qa.query.abstention import AbstentionModel, fit_abstention
 from qa.query.retriever import Retriever
+from qa.reading.scoring import exact_match, f1_score
 from qa.types import Evidence, SearchMode
 
 MRR_DEPTH = 10
@@ -50,6 +51,9 @@ class QuestionMetrics:
     answer_accuracy: float
     first_sentence_accuracy: float
     span_accuracy: float
+    exact_match: float
+    f1: float
+    span_precision: float
     answer_words: float
     answered_rate: float
     abstention_precision: float
@@ -104,10 +108,13 @@ def check_beir_folder(folder: str | Path, split: str) -> None:
 
 def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: SearchMode, k: int = 5) -> QuestionMetrics:
     """hit@1, hit@5, MRR@10, answer accuracy (in the answer, in its first sentence, in its
-    span), mean words of an answer, answered rate, abstention precision/recall, latency."""
+    span), the span's exact match and F1 (SQuAD's normalisation; no span scores 0), the share
+    of shown spans holding a gold string, mean words of an answer, answered rate,
+    abstention precision/recall, latency."""
     answerable = [q for q in questions if q.get("answers")]
     unanswerable = [q for q in questions if not q.get("answers")]
-    hit1 = hit5 = mrr = correct = first_correct = span_correct = answered = words = 0.0
+    hit1 = hit5 = mrr = correct = first_correct = span_correct = answered = words = exact = overlap = 0.0
+    spans_shown = 0
     declined_right = declined = 0
     latencies: list[float] = []
     for q in questions:
@@ -129,6 +136,9 @@ def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: Se
         correct += answer.found and any(g in normalise_answer(answer.text) for g in golds)
         first_correct += answer.found and any(g in normalise_answer(answer.sentences[0].text) for g in golds)
         span_correct += answer.span is not None and any(g in normalise_answer(answer.span.text) for g in golds)
+        spans_shown += answer.span is not None
+        exact += exact_match(answer.span.text, q["answers"]) if answer.span is not None else 0.0
+        overlap += f1_score(answer.span.text, q["answers"]) if answer.span is not None else 0.0
         words += len(answer.text.split())
     n = max(len(answerable), 1)
     return QuestionMetrics(
@@ -141,6 +151,9 @@ def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: Se
         answer_accuracy=correct / n,
         first_sentence_accuracy=first_correct / n,
         span_accuracy=span_correct / n,
+        exact_match=exact / n,
+        f1=overlap / n,
+        span_precision=span_correct / spans_shown if spans_shown else 0.0,
         answer_words=words / max(answered, 1),
         answered_rate=answered / n,
         abstention_precision=declined_right / declined if declined else 1.0,

@@ -21,8 +21,12 @@ from qa.query.choice_model import LinearChoice
 from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, Question, describe_units
 from qa.query.span import find_span
 from qa.query.units import Unit, answer_units
+from qa.reading.compose import differing_answer, unit_holding
+from qa.reading.confidence import BOLD_PROBABILITY, DEFAULT_SPAN_CONFIDENCE, SpanConfidence
+from qa.reading.model import ReaderModel
+from qa.reading.reader import Reading, read_hits
 from qa.store.search_index import PassageLookup
-from qa.types import Answer, AnswerSentence, Evidence, Hit, SearchMode
+from qa.types import Answer, AnswerSentence, AnswerSpan, Evidence, Hit, SearchMode
 
 _QUANTITY = re.compile(
     r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent|per cent|billion|million|trillion|bn|thousand)?"
@@ -69,6 +73,12 @@ class AnswerSettings:
     same_fact_cosine: float = 0.8
     related_cosine: float = 0.5
     related_margin: float = 0.35
+    read: bool = True  # the extractive reader marks the span and chooses the sentence
+    span_confidence: SpanConfidence = DEFAULT_SPAN_CONFIDENCE
+    bold_probability: float = BOLD_PROBABILITY  # the span is shown when its calibrated confidence reaches this
+    differing_probability: float = 0.3  # another article's span must reach this to be "a different figure"
+    second_opinion: bool = True  # the sentence model's sentence follows the reader's when they differ
+    sentence_confidence: float = 0.2  # the reader's sentence is the answer from this span confidence on (else the sentence model's)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_confidence <= 1.0:
@@ -90,11 +100,14 @@ def extract_answer(
     lookup: PassageLookup | None,
     settings: AnswerSettings,
     mode: SearchMode,
+    reader: ReaderModel | None = None,
 ) -> Answer:
-    """Pick the answer sentence(s) from the top ``hits``, or decline."""
+    """Pick the answer sentence(s) from the top ``hits``, or decline. With a ``reader``, the
+    answer sentence is the one that holds the reader's best span across the top passages."""
     units = answer_units(hits, lookup, settings.answer_passages) if lookup is not None else []
     if lookup is None or not units:
         return declined(question, hits, 0.0, mode, None)
+    reading = read_hits(reader, question, hits, settings.answer_passages) if reader is not None else None
     question_tokens = content_stems(question)
     weights = lookup.idf(question_tokens)
     asked = Question(question, question_vector, question_tokens, weights, answer_type(question))
@@ -103,12 +116,16 @@ def extract_answer(
     words = features[:, SENTENCE_FEATURES.index("words")]
     cues = np.array([answer_cue(question, u.text) for u in units], dtype=np.float32)
     scores = meaning + settings.word_weight * words + settings.cue_weight * cues
-    best = _with_list(units, int(np.argmax(settings.sentence_model.scores(features))))
+    best = modelled = _with_list(units, int(np.argmax(settings.sentence_model.scores(features))))
+    span_confidence = settings.span_confidence.probability(question, reading) if reading is not None else 0.0
+    held = unit_holding(units, reading.best) if reading is not None and reading.best is not None else None
+    best = held if held is not None and span_confidence >= settings.sentence_confidence else best
     evidence = Evidence(
         sentence_meaning=float(meaning[best]),
         sentence_words=float(words[best]),
         evidence_words=float(features[:, SENTENCE_FEATURES.index("passage_words")].max()),
         passage_meaning=float(hits[0].dense_score),
+        answer_probability=span_confidence,
     )
     confidence = settings.abstention.probability(evidence)
     if confidence < settings.min_confidence:
@@ -117,7 +134,11 @@ def extract_answer(
     chosen = [units[best]]
     chosen_scores = [top_score]
     follow_up = _cue_in_next_sentence(question, units[best], lookup, hits)
-    if follow_up is not None:
+    if reading is not None and settings.second_opinion and not _overlaps(units[modelled], units[best]):
+        # the sentence model chose another sentence: it follows the reader's as a second opinion
+        chosen.append(units[modelled])
+        chosen_scores.append(float(scores[modelled]))
+    elif follow_up is not None:
         chosen.append(follow_up)
         chosen_scores.append(top_score)
     elif not cues[best]:
@@ -129,6 +150,9 @@ def extract_answer(
                 chosen.append(units[index])
                 chosen_scores.append(float(scores[index]))
     also, differing = _other_sources(question, chosen[0], units, scores, settings)
+    if reading is not None:
+        other = differing_answer(reading, units, settings.differing_probability)
+        differing = [(units[other], float(scores[other]))] if other is not None and not _overlaps(units[other], chosen[0]) else []
     sentences = [
         AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, score, also if i == 0 else ())
         for i, (u, score) in enumerate(zip(chosen, chosen_scores))
@@ -147,8 +171,18 @@ def extract_answer(
         confidence=confidence,
         mode=mode,
         evidence=evidence,
-        span=find_span(question, first.text, first.span.start),
+        span=_read_span(reading, first, span_confidence >= settings.bold_probability) if reading is not None else find_span(question, first.text, first.span.start),
     )
+
+
+def _read_span(reading: Reading, sentence: Unit, sure: bool) -> AnswerSpan | None:
+    """The reader's span when it lies in the answer sentence and the reader is ``sure`` enough."""
+    span = reading.best
+    if span is None or not sure or span.hit_number != sentence.hit_number:
+        return None
+    if not sentence.span.start <= span.start < sentence.span.end:
+        return None
+    return AnswerSpan(span.text, span.start, span.end)
 
 
 def declined(question: str, hits: Sequence[Hit], confidence: float, mode: SearchMode, evidence: Evidence | None) -> Answer:

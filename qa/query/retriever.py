@@ -21,6 +21,7 @@ from qa.query.answer import AnswerSettings, extract_answer
 from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
+from qa.reading.reader import shared_reader
 from qa.settings import DEFAULT_INDEX_DIR
 from qa.store.manifest import rebuild_hint
 from qa.store.search_index import PassageLookup, SearchIndex
@@ -199,7 +200,8 @@ class Retriever:
         snapshot = self._snapshot
         vector = self.embed_question(search_text)
         hits, lookup = self._search(snapshot, search_text, vector, k, search_mode)
-        return extract_answer(question, vector, hits, lookup, self.answer_settings, search_mode)
+        reader = shared_reader() if self.answer_settings.read else None
+        return extract_answer(question, vector, hits, lookup, self.answer_settings, search_mode, reader)
 
     def answer_follow_up(
         self, message: str, previous: Sequence[str], k: int = 5, mode: str = "hybrid"

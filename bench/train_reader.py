@@ -1,0 +1,468 @@
+"""Train the extractive reader from the packaged model on SQuAD-half, the news questions and the calibration file.
+
+    python -m bench.train_reader [--squad A|all] [--epochs 2] [--out bench/results/reader] [--limit N]
+
+The reader is all-MiniLM-L6-v2 (the product's own packaged weights, all six layers) with a
+start/end head, reading "[CLS] question [SEP] passage [SEP]". Training windows come from
+what the product retrieves for each question (hybrid search, top ``RETRIEVED``):
+
+- positives: retrieved passages of the question's own article (SQuAD: its paragraph) that
+  hold a gold string; every occurrence's word pieces are targets. When none is retrieved,
+  the article's paragraph that holds the gold offset is read instead;
+- negatives: up to ``NEGATIVES`` retrieved passages that hold no gold string, whose target
+  is ``[CLS]`` ("no answer"), so the reader's scores compare across passages; an
+  unanswerable news question gives negatives only. Passages of other articles that happen
+  to hold a gold string are left out (neither answer nor negative).
+
+Indexes: SQuAD-half's corpus, the seed corpus (calibration questions) and the BBC articles
+of ``bbc-question-articles.txt`` only (never the kept-back ones), built under
+``bench/results/`` on first use. Settings are chosen with ``--squad A`` (part A and the news
+train split; scored on part B with the gold paragraph given and on the news dev split);
+``--squad all`` trains the shipped model with the chosen settings. The news test split is
+never read here.
+
+Seeded; a checkpoint is written every ``--save-every`` steps and at each epoch's end, and a
+run started again with the same ``--out`` resumes where it stopped. ``log.jsonl`` holds the
+loss curve and each epoch's scores; ``model/`` the trained encoder and ``head.pt``.
+Needs torch (the default install has it). On this 2-core machine: about 2,200 word pieces/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from bench.common import BBC, ROOT
+from bench.fit_answers import CALIBRATION, SQUAD, part_of
+from bench.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl
+from qa.app.evaluate import normalise_answer, read_questions
+from qa.reading.scoring import exact_match, f1_score
+from qa.embedding.encoder import packaged_model_dir
+from qa.ingest.corpus import parse_front_matter
+
+RESULTS = ROOT / "bench" / "results"
+RETRIEVED = 10  # passages retrieved per question to find positives and negatives
+NEGATIVES = 2  # negatives per answerable question
+UNANSWERABLE_NEGATIVES = 4  # negatives per unanswerable question
+MAX_TOKENS = 256
+MAX_QUESTION_TOKENS = 64
+MAX_ANSWER_TOKENS = 30
+SEED = 13
+
+
+@dataclass
+class Window:
+    """One training or scoring window: a question, a passage, and the gold spans in it (chars)."""
+
+    question: str
+    passage: str
+    golds: list[tuple[int, int]] = field(default_factory=list)  # empty: no answer here
+    source: str = ""
+    answers: list[str] = field(default_factory=list)  # the question's gold strings (scoring)
+
+
+# --- Windows from the product's retrieval ----------------------------------------------------
+
+
+def gold_spans(passage: str, golds: Iterable[str]) -> list[tuple[int, int]]:
+    """Every occurrence of every gold string in ``passage`` (exact case first, then any case)."""
+    spans: set[tuple[int, int]] = set()
+    for gold in golds:
+        found = [(m.start(), m.end()) for m in re.finditer(re.escape(gold), passage)]
+        if not found:
+            found = [(m.start(), m.end()) for m in re.finditer(re.escape(gold), passage, flags=re.IGNORECASE)]
+        spans.update(found)
+    return sorted(spans)
+
+
+def paragraph_holding(text: str, position: int) -> str:
+    """The line (paragraph) of ``text`` that holds character ``position``."""
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def question_windows(question: dict, hits: Sequence[Any], own_article: str | None, own_text: str | None) -> list[Window]:
+    """The positive and negative windows of one question, from its retrieved ``hits``."""
+    golds = question.get("answers", [])
+    positives: list[Window] = []
+    negatives: list[Window] = []
+    for hit in hits:
+        spans = gold_spans(hit.text, golds)
+        if spans and hit.citation.article_id == own_article:
+            positives.append(Window(question["question"], hit.text, spans, "retrieved", golds))
+        elif not spans and not any(normalise_answer(g) in normalise_answer(hit.text) for g in golds):
+            negatives.append(Window(question["question"], hit.text, [], "negative", golds))
+    if golds and not positives and own_text is not None:
+        offset = question["start"][0] if question.get("start") else own_text.find(golds[0])
+        if offset >= 0:
+            paragraph = paragraph_holding(own_text, offset)
+            spans = gold_spans(paragraph, golds)
+            if spans:
+                positives.append(Window(question["question"], paragraph, spans, "paragraph", golds))
+    return positives + negatives[: NEGATIVES if golds else UNANSWERABLE_NEGATIVES]
+
+
+def squad_paragraph(name: str) -> str:
+    """A SQuAD-half paragraph without its front matter."""
+    text = (SQUAD / "corpus" / f"{name}.txt").read_text(encoding="utf-8")
+    return text[parse_front_matter(text)[1] :]
+
+
+def ensure_index(corpus: Path, index: Path) -> Path:
+    """Build (or bring up to date) the product's index of ``corpus`` at ``index``."""
+    from qa.indexing.library import Library
+
+    Library(corpus, index).update()
+    return index
+
+
+def news_question_corpus() -> Path:
+    """A folder holding only the BBC articles questions may be written about (copied once)."""
+    folder = RESULTS / "news-question-corpus"
+    allowed = ALLOWED.read_text(encoding="utf-8").split()
+    if len(list(folder.glob("*.txt"))) != len(allowed):
+        folder.mkdir(parents=True, exist_ok=True)
+        for article in allowed:
+            shutil.copyfile(BBC / f"{article}.txt", folder / f"{article}.txt")
+    return folder
+
+
+def collect_windows(squad_part: str, limit: int = 0) -> tuple[list[Window], dict[str, list[Window]]]:
+    """Training windows, and the held-out gold passages each epoch is scored on."""
+    from qa.query.retriever import Retriever
+
+    squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
+    articles = squad_articles()
+    news_train = read_jsonl(NEWS_QA / "train.jsonl")[: limit or None]
+    calibration = read_questions(CALIBRATION)[: max(2, limit // 4) if limit else None]
+    squad_train = squad if squad_part == "all" else [q for q in squad if part_of(q, articles) == "A"]
+    windows: list[Window] = []
+    squad_retriever = Retriever.load(ensure_index(SQUAD / "corpus", RESULTS / "squad-index"))
+    for q in squad_train:
+        own = q["articles"][0]
+        windows += question_windows(q, squad_retriever.search(q["question"], k=RETRIEVED), own, squad_paragraph(own))
+    news_retriever = Retriever.load(ensure_index(news_question_corpus(), RESULTS / "news-question-index"))
+    for q in news_train:
+        own = (q["articles"] or [q.get("topic")])[0]
+        windows += question_windows(q, news_retriever.search(q["question"], k=RETRIEVED), own, article_text(own) if q["answers"] else None)
+    seed_retriever = Retriever.load(ensure_index(ROOT / "corpus", RESULTS / "seed-index"))
+    for q in calibration:
+        hits = seed_retriever.search(q["question"], k=RETRIEVED)
+        owner = next((h.citation.article_id for h in hits if gold_spans(h.text, q["answers"])), None)
+        windows += question_windows(q, hits, owner, None)
+    return windows, held_out_windows(limit)
+
+
+def squad_articles() -> list[str]:
+    """SQuAD-half's article numbers, sorted: what ``part_of`` splits by."""
+    return sorted({q["articles"][0].split("_")[0] for q in read_questions(SQUAD / "questions.jsonl")})
+
+
+def _sample(questions: list[dict], limit: int) -> list[dict]:
+    return questions[:: max(1, len(questions) // limit)] if limit else questions
+
+
+def held_out_windows(limit: int = 0) -> dict[str, list[Window]]:
+    """The dev splits, each question with its gold paragraph: SQuAD-half part B and the
+    answerable questions of the news dev split (about ``limit`` of each when given)."""
+    squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
+    articles = squad_articles()
+    news_dev = [q for q in read_jsonl(NEWS_QA / "dev.jsonl") if q["answers"]][: limit or None]
+    return {
+        "squad_B_gold_paragraph": [
+            Window(q["question"], squad_paragraph(q["articles"][0]), [], "score", q["answers"]) for q in squad if part_of(q, articles) == "B"
+        ],
+        "news_dev_gold_paragraph": [
+            Window(q["question"], paragraph_holding(article_text(q["articles"][0]), q["start"][0]), [], "score", q["answers"]) for q in news_dev
+        ],
+    }
+
+
+# --- The model -------------------------------------------------------------------------------
+
+
+def tokenizer() -> Any:
+    """The packaged model's fast tokenizer (offsets needed)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(packaged_model_dir())
+
+
+def encode(tok: Any, windows: Sequence[Window]) -> dict[str, Any]:
+    """Word pieces of each window and its start/end targets (``[CLS]`` = 0 for no answer)."""
+    questions = [tok.convert_tokens_to_string(tok.tokenize(w.question)[:MAX_QUESTION_TOKENS]) for w in windows]
+    encoded = tok(
+        questions, [w.passage for w in windows], truncation="only_second", max_length=MAX_TOKENS,
+        return_offsets_mapping=True, return_token_type_ids=True,
+    )
+    targets: list[tuple[list[int], list[int]]] = []
+    keep: list[int] = []
+    for row, window in enumerate(windows):
+        kinds = encoded.sequence_ids(row)
+        offsets = encoded["offset_mapping"][row]
+        context = [i for i, kind in enumerate(kinds) if kind == 1]
+        starts, ends = [], []
+        for first, last in window.golds:
+            inside = [i for i in context if offsets[i][0] < last and offsets[i][1] > first]
+            if inside and offsets[inside[0]][0] <= first and offsets[inside[-1]][1] >= last:
+                starts.append(inside[0])
+                ends.append(inside[-1])
+        if window.golds and not starts:
+            continue  # the gold fell past the window's end
+        targets.append((starts or [0], ends or [0]))
+        keep.append(row)
+    return {
+        "input_ids": [encoded["input_ids"][r] for r in keep],
+        "token_type_ids": [encoded["token_type_ids"][r] for r in keep],
+        "context": [[k == 1 for k in encoded.sequence_ids(r)] for r in keep],
+        "offsets": [encoded["offset_mapping"][r] for r in keep],
+        "targets": targets,
+        "windows": [windows[r] for r in keep],
+    }
+
+
+class Reader:
+    """The packaged MiniLM encoder with a start/end head (torch; training only)."""
+
+    def __init__(self, seed: int = SEED) -> None:
+        import torch
+        from transformers import AutoModel
+
+        torch.manual_seed(seed)
+        self.encoder = AutoModel.from_pretrained(packaged_model_dir())
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
+
+    def parameters(self) -> list[Any]:
+        return list(self.encoder.parameters()) + list(self.head.parameters())
+
+    def train(self, on: bool) -> None:
+        self.encoder.train(on)
+        self.head.train(on)
+
+    def logits(self, batch: dict[str, Any]) -> tuple[Any, Any]:
+        """Start and end logits; positions outside the passage (but ``[CLS]``) are masked."""
+        hidden = self.encoder(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], token_type_ids=batch["token_type_ids"]
+        ).last_hidden_state
+        both = self.head(hidden)
+        allowed = batch["context"].clone()
+        allowed[:, 0] = True
+        both = both.masked_fill(~allowed[..., None], -1e4)
+        return both[..., 0], both[..., 1]
+
+    def state(self) -> dict[str, Any]:
+        return {"encoder": self.encoder.state_dict(), "head": self.head.state_dict()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.encoder.load_state_dict(state["encoder"])
+        self.head.load_state_dict(state["head"])
+
+
+def batch_tensors(encoded: dict[str, Any], rows: Sequence[int]) -> dict[str, Any]:
+    """Padded tensors of the chosen rows."""
+    import torch
+
+    width = max(len(encoded["input_ids"][r]) for r in rows)
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    context = torch.zeros((len(rows), width), dtype=torch.bool)
+    for i, r in enumerate(rows):
+        n = len(encoded["input_ids"][r])
+        ids[i, :n] = torch.tensor(encoded["input_ids"][r])
+        types[i, :n] = torch.tensor(encoded["token_type_ids"][r])
+        mask[i, :n] = 1
+        context[i, :n] = torch.tensor(encoded["context"][r])
+    return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask, "context": context}
+
+
+def span_loss(starts: Any, ends: Any, targets: Sequence[tuple[list[int], list[int]]]) -> Any:
+    """Negative log of the probability mass on the target starts, plus the same for ends."""
+    import torch
+
+    starts, ends = torch.log_softmax(starts, -1), torch.log_softmax(ends, -1)
+    losses = [-torch.logsumexp(starts[i, s], 0) - torch.logsumexp(ends[i, e], 0) for i, (s, e) in enumerate(targets)]
+    return torch.stack(losses).mean()
+
+
+def length_batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of rows of similar length (less padding), in a seeded random order."""
+    order = sorted(range(len(lengths)), key=lambda r: (lengths[r], rng.random()))
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def best_span(starts: np.ndarray, ends: np.ndarray, context: Sequence[bool]) -> tuple[int, int, float, float]:
+    """The best passage span (start, end, its score) and the no-answer score (``[CLS]``)."""
+    positions = np.flatnonzero(np.asarray(context))
+    s, e = starts[positions], ends[positions]
+    grid = s[:, None] + e[None, :]
+    band = np.triu(np.ones_like(grid, dtype=bool)) & ~np.triu(np.ones_like(grid, dtype=bool), MAX_ANSWER_TOKENS)
+    grid = np.where(band, grid, -np.inf)
+    a, b = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    return int(positions[a]), int(positions[b]), float(grid[a, b]), float(starts[0] + ends[0])
+
+
+def score_windows(reader: Reader, tok: Any, windows: Sequence[Window]) -> dict[str, float]:
+    """Exact match, F1 and gold-in-span of the best span of each window (its question's gold passage)."""
+    import torch
+
+    encoded = encode(tok, windows)
+    em = f1 = holds = 0.0
+    reader.train(False)
+    with torch.no_grad():
+        for first in range(0, len(windows), 32):
+            rows = list(range(first, min(first + 32, len(windows))))
+            starts, ends = reader.logits(batch_tensors(encoded, rows))
+            for i, r in enumerate(rows):
+                a, b, _, _ = best_span(starts[i].numpy(), ends[i].numpy(), encoded["context"][r])
+                offsets = encoded["offsets"][r]
+                span = windows[r].passage[offsets[a][0] : offsets[b][1]]
+                golds = windows[r].answers
+                em += exact_match(span, golds)
+                f1 += f1_score(span, golds)
+                holds += any(normalise_answer(g) in normalise_answer(span) for g in golds)
+    n = max(len(windows), 1)
+    return {"exact_match": em / n, "f1": f1 / n, "gold_in_span": holds / n, "questions": len(windows)}
+
+
+# --- Training --------------------------------------------------------------------------------
+
+
+def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: argparse.Namespace) -> dict[str, Any]:
+    """Fit the reader on ``windows`` with checkpoints in ``args.out``; score ``held_out`` after
+    each epoch; save ``model/`` at the end. A run with a checkpoint there resumes it."""
+    import torch
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    random.seed(SEED)
+    np.random.seed(SEED)
+    began = time.perf_counter()
+    tok = tokenizer()
+    encoded = encode(tok, windows)
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    kinds = Counter(w.source for w in encoded["windows"])
+    print(json.dumps({"windows": len(lengths), "word_pieces": sum(lengths), "kinds": kinds}), flush=True)
+    reader = Reader()
+    optimiser = torch.optim.AdamW(reader.parameters(), lr=args.lr, weight_decay=0.01)
+    steps_per_epoch = -(-len(lengths) // args.batch)
+    total = steps_per_epoch * args.epochs
+    warmup = max(1, total // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
+    checkpoint = out / "checkpoint.pt"
+    epoch, done = 0, 0
+    if checkpoint.is_file():
+        saved = torch.load(checkpoint, weights_only=False)
+        reader.load_state(saved["reader"])
+        optimiser.load_state_dict(saved["optimiser"])
+        schedule.load_state_dict(saved["schedule"])
+        epoch, done = saved["epoch"], saved["done"]
+        print(json.dumps({"resumed": {"epoch": epoch, "step": done}}), flush=True)
+    log = (out / "log.jsonl").open("a", encoding="utf-8")
+    while epoch < args.epochs:
+        batches = length_batches(lengths, args.batch, random.Random(SEED + epoch))
+        reader.train(True)
+        recent: list[float] = []
+        for step in range(done, len(batches)):
+            rows = batches[step]
+            starts, ends = reader.logits(batch_tensors(encoded, rows))
+            loss = span_loss(starts, ends, [encoded["targets"][r] for r in rows])
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(reader.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            recent.append(float(loss.detach()))
+            if (step + 1) % args.log_every == 0:
+                row = {"epoch": epoch + 1, "step": step + 1, "of": len(batches), "loss": float(np.mean(recent)), "seconds": round(time.perf_counter() - began, 1)}
+                log.write(json.dumps(row) + "\n")
+                log.flush()
+                print(json.dumps(row), flush=True)
+                recent = []
+            if (step + 1) % args.save_every == 0:
+                _save(checkpoint, reader, optimiser, schedule, epoch, step + 1)
+        epoch, done = epoch + 1, 0
+        scores = {name: score_windows(reader, tok, scored) for name, scored in held_out.items()}
+        row = {"epoch": epoch, "scores": scores, "seconds": round(time.perf_counter() - began, 1)}
+        log.write(json.dumps(row) + "\n")
+        log.flush()
+        print(json.dumps(row), flush=True)
+        _save(checkpoint, reader, optimiser, schedule, epoch, 0)
+    save_model(reader, tok, out / "model")
+    summary = {
+        "data": getattr(args, "data", ""),
+        "windows": len(lengths),
+        "word_pieces": sum(lengths),
+        "kinds": dict(kinds),
+        "settings": {"epochs": args.epochs, "lr": args.lr, "batch": args.batch, "max_tokens": MAX_TOKENS, "negatives": NEGATIVES, "seed": SEED},
+        "epochs": [json.loads(line) for line in (out / "log.jsonl").read_text(encoding="utf-8").splitlines() if '"scores"' in line],
+        "seconds": round(time.perf_counter() - began, 1),
+    }
+    (out / "model" / "training.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    return summary
+
+
+def save_model(reader: Reader, tok: Any, folder: Path) -> None:
+    """The trained encoder (Hugging Face layout), its tokenizer and ``head.pt`` in ``folder``."""
+    import torch
+
+    reader.encoder.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    torch.save(reader.head.state_dict(), folder / "head.pt")
+
+
+def model_from_checkpoint(checkpoint: Path, folder: Path) -> Path:
+    """Write the model of a training checkpoint (say, after one epoch) into ``folder``."""
+    import torch
+
+    reader = Reader()
+    reader.load_state(torch.load(checkpoint, weights_only=False)["reader"])
+    save_model(reader, tokenizer(), folder)
+    return folder
+
+
+def _save(path: Path, reader: Reader, optimiser: Any, schedule: Any, epoch: int, done: int) -> None:
+    import torch
+
+    partial = path.with_suffix(".partial")
+    torch.save({"reader": reader.state(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(), "epoch": epoch, "done": done}, partial)
+    partial.replace(path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.train_reader", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--squad", choices=("A", "all"), default="A", help="SQuAD-half part A (choosing settings) or all of it (the shipped model)")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=0, help="about N questions of each source (quick looks and tests)")
+    parser.add_argument("--log-every", type=int, default=20)
+    parser.add_argument("--save-every", type=int, default=100)
+    parser.add_argument("--out", type=Path, default=RESULTS / "reader")
+    args = parser.parse_args(argv)
+    windows, held_out = collect_windows(args.squad, args.limit)
+    args.data = (
+        f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}, eval/news-qa/train.jsonl, eval/calibration-questions.jsonl; "
+        f"negatives: retrieved passages without a gold string (top {RETRIEVED})"
+    )
+    print(json.dumps(train(windows, held_out, args)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

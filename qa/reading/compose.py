@@ -1,0 +1,53 @@
+"""The answer around the reader's span: the sentence that holds it, and what other articles say.
+
+The answer sentence is the candidate sentence that holds the reader's best span. Another
+article "gives a different figure" only when the reader, reading that article's passage
+for the same question, marks a span of its own with confidence, both spans state figures,
+and the figures differ: never a number about something else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from qa.query.units import Unit
+from qa.reading.reader import FoundSpan, Reading
+
+_QUANTITY = re.compile(r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per\s?cent|billion|million|trillion|bn|m|thousand)(?![a-z]))?")
+
+
+def figures(text: str) -> set[str]:
+    """The numbers a span states, normalised (``$65 billion`` -> ``$65billion``, ``5 per cent`` -> ``5%``)."""
+    values = (re.sub(r"[\s,]", "", match.group(0).lower()).replace("percent", "%") for match in _QUANTITY.finditer(text))
+    return {value for value in values if any(ch.isdigit() for ch in value)}
+
+
+def unit_holding(units: Sequence[Unit], span: FoundSpan) -> int | None:
+    """The index of the shortest candidate sentence of the span's hit that holds the span."""
+    holding = [
+        (u.span.end - u.span.start, i)
+        for i, u in enumerate(units)
+        if u.hit_number == span.hit_number and u.span.start <= span.start and span.end <= u.span.end
+    ]
+    if not holding:  # a span across two sentences: the sentence where it starts
+        holding = [
+            (u.span.end - u.span.start, i)
+            for i, u in enumerate(units)
+            if u.hit_number == span.hit_number and u.span.start <= span.start < u.span.end
+        ]
+    return min(holding)[1] if holding else None
+
+
+def differing_answer(reading: Reading, units: Sequence[Unit], min_probability: float) -> int | None:
+    """The unit of another article whose confident answer to the same question is a different figure."""
+    best = reading.best
+    if best is None or not figures(best.text):
+        return None
+    for other in reading.spans[1:]:
+        if other.article_id == best.article_id or other.probability < min_probability:
+            continue
+        theirs = figures(other.text)
+        if theirs and not theirs & figures(best.text):
+            return unit_holding(units, other)
+    return None

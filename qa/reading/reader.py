@@ -1,0 +1,68 @@
+"""Read the top passages: the reader's best span in each, placed in the cited files.
+
+All windows are read in one runtime call; a window is a retrieved passage (the unit the
+reader was trained on). The best span across windows is the answer's phrase; the others
+are what another article says in answer to the same question.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from qa.reading.model import PACKAGED_READER, ReaderModel
+from qa.reading.spans import best_spans
+from qa.types import Hit
+
+_SHARED: dict[Path, ReaderModel] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FoundSpan:
+    """A span the reader marked: ``text`` is ``file[start:end]`` of hit ``hit_number``'s article."""
+
+    hit_number: int
+    article_id: str
+    start: int
+    end: int
+    text: str
+    probability: float
+    no_answer: float  # its window's probability of no answer
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found in the top passages, most probable span first."""
+
+    spans: tuple[FoundSpan, ...]
+    no_answer: float  # the least P(no answer) over the windows read
+
+    @property
+    def best(self) -> FoundSpan | None:
+        return self.spans[0] if self.spans else None
+
+
+def shared_reader(folder: Path = PACKAGED_READER) -> ReaderModel:
+    """The reader in ``folder``, loaded once per process (it is thread-safe)."""
+    with _SHARED_LOCK:
+        if folder not in _SHARED:
+            _SHARED[folder] = ReaderModel(folder)
+        return _SHARED[folder]
+
+
+def read_hits(reader: ReaderModel, question: str, hits: Sequence[Hit], passages: int) -> Reading:
+    """The reader's best span in each of the first ``passages`` hits."""
+    windows = list(hits[:passages])
+    readings = reader.read(question, [hit.text for hit in windows])
+    spans = best_spans(readings)
+    found = []
+    for span in spans:
+        hit = windows[span.window]
+        text = hit.text[span.start : span.end]
+        if text.strip():
+            start = hit.citation.start + span.start
+            found.append(FoundSpan(span.window + 1, hit.citation.article_id, start, start + len(text), text, span.probability, span.no_answer))
+    return Reading(tuple(found), min((s.no_answer for s in spans), default=1.0))

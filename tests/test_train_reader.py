@@ -1,0 +1,110 @@
+"""The reader's training command (bench/train_reader.py): SQuAD's scoring, positives and
+negatives from retrieved passages, word-piece targets, and a seeded run that checkpoints
+and resumes (the real packaged model, a handful of windows)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bench.train_reader import (
+    NEGATIVES,
+    Window,
+    encode,
+    gold_spans,
+    question_windows,
+    tokenizer,
+    train,
+)
+from qa.reading.scoring import exact_match, f1_score, squad_normalise
+
+
+def _hit(text: str, article: str) -> SimpleNamespace:
+    return SimpleNamespace(text=text, citation=SimpleNamespace(article_id=article))
+
+
+def test_squad_scoring_normalises_as_the_official_script() -> None:
+    assert squad_normalise("The  Eiffel Tower!") == "eiffel tower"
+    assert exact_match("the Eiffel Tower.", ["Eiffel Tower"]) == 1.0
+    assert exact_match("Eiffel", ["Eiffel Tower"]) == 0.0
+    assert f1_score("Eiffel Tower in Paris", ["Eiffel Tower"]) == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+    assert f1_score("Louvre", ["Eiffel Tower", "louvre"]) == 1.0
+    assert f1_score("nothing alike", ["Eiffel Tower"]) == 0.0
+
+
+def test_gold_spans_finds_every_occurrence_exact_case_first() -> None:
+    text = "Shares rose 5%. Later they rose 5% again; SHARES were up."
+    assert gold_spans(text, ["5%"]) == [(12, 14), (32, 34)]
+    assert gold_spans(text, ["shares"]) == [(0, 6), (42, 48)]  # no exact-case match: any case
+    assert gold_spans(text, ["missing"]) == []
+
+
+def test_windows_are_own_article_positives_and_goldless_negatives() -> None:
+    question = {"question": "How much did Acme's shares rise?", "answers": ["12%"]}
+    hits = [
+        _hit("Acme shares rose 12% on Monday.", "acme"),
+        _hit("Rival shares rose 12% too.", "rival"),  # another article with the gold: left out
+        *[_hit(f"Unrelated story number {i}.", f"other{i}") for i in range(5)],
+    ]
+    windows = question_windows(question, hits, "acme", None)
+    positives = [w for w in windows if w.golds]
+    negatives = [w for w in windows if not w.golds]
+    assert [w.passage for w in positives] == ["Acme shares rose 12% on Monday."]
+    assert positives[0].golds == [(17, 20)]
+    assert len(negatives) == NEGATIVES and all("12%" not in w.passage for w in negatives)
+    assert all(w.answers == ["12%"] for w in windows)
+
+
+def test_the_gold_paragraph_is_read_when_retrieval_misses_it() -> None:
+    text = "Acme results\n\nSales fell.\n\nProfit rose by 12% to $3m, the firm said.\n"
+    question = {"question": "By how much did Acme's profit grow?", "answers": ["12%"], "start": [text.index("12%")]}
+    windows = question_windows(question, [_hit("Unrelated.", "other")], "acme", text)
+    assert windows[0].passage == "Profit rose by 12% to $3m, the firm said." and windows[0].source == "paragraph"
+    unanswerable = question_windows({"question": "Who bought Acme?", "answers": []}, [_hit(f"Story {i}.", f"s{i}") for i in range(9)], None, None)
+    assert len(unanswerable) == 4 and not any(w.golds for w in unanswerable)
+
+
+@pytest.mark.slow
+def test_targets_are_the_gold_word_pieces_and_cls_for_no_answer() -> None:
+    tok = tokenizer()
+    passage = "The firm, Acme Holdings, said on Tuesday that profit rose by 12% to $3.5m."
+    windows = [
+        Window("By how much did profit rise?", passage, gold_spans(passage, ["12%"]), "retrieved", ["12%"]),
+        Window("Who bought the firm?", passage, [], "negative", ["Zeta"]),
+        Window("What is far away?", "word " * 400 + "target", gold_spans("word " * 400 + "target", ["target"]), "retrieved", ["target"]),
+    ]
+    encoded = encode(tok, windows)
+    assert len(encoded["targets"]) == 2  # the gold past the window's end is dropped
+    (starts, ends), (no_start, no_end) = encoded["targets"]
+    offsets = encoded["offsets"][0]
+    assert passage[offsets[starts[0]][0] : offsets[ends[0]][1]] == "12%"
+    assert all(encoded["context"][0][i] for i in (starts[0], ends[0]))
+    assert (no_start, no_end) == ([0], [0])
+
+
+@pytest.mark.slow
+def test_a_seeded_run_logs_checkpoints_and_resumes(tmp_path: Path) -> None:
+    passage = "Acme Holdings said profit rose by 12% to $3.5m. Its chief executive is Maria Lopez."
+    windows = [
+        Window("By how much did Acme's profit rise?", passage, gold_spans(passage, ["12%"]), "retrieved", ["12%"]),
+        Window("Who runs Acme Holdings?", passage, gold_spans(passage, ["Maria Lopez"]), "retrieved", ["Maria Lopez"]),
+        Window("Who bought Zeta Foods?", passage, [], "negative", ["Omega"]),
+    ] * 2
+    held_out = {"tiny": [Window("Who leads Acme?", passage, [], "score", ["Maria Lopez"])]}
+    args = argparse.Namespace(out=tmp_path / "reader", epochs=1, lr=1e-4, batch=2, threads=1, log_every=1, save_every=2)
+    train(windows, held_out, args)
+    log = [json.loads(line) for line in (tmp_path / "reader" / "log.jsonl").read_text().splitlines()]
+    losses = [row["loss"] for row in log if "loss" in row]
+    assert len(losses) == 3 and all(loss > 0 for loss in losses)
+    (scored,) = [row for row in log if "scores" in row]
+    assert scored["epoch"] == 1 and 0.0 <= scored["scores"]["tiny"]["f1"] <= 1.0 and scored["scores"]["tiny"]["questions"] == 1
+    assert (tmp_path / "reader" / "checkpoint.pt").is_file() and (tmp_path / "reader" / "model" / "head.pt").is_file()
+    args.epochs = 2
+    train(windows, held_out, args)  # resumes after epoch 1: only epoch 2's steps run
+    log = [json.loads(line) for line in (tmp_path / "reader" / "log.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in log if "loss" in row] == [1, 1, 1, 2, 2, 2]
+    assert [row["epoch"] for row in log if "scores" in row] == [1, 2]
