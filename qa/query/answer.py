@@ -135,9 +135,12 @@ def extract_answer(
     chosen_scores = [top_score]
     follow_up = _cue_in_next_sentence(question, units[best], lookup, hits)
     if reading is not None and settings.second_opinion and not _overlaps(units[modelled], units[best]):
-        # the sentence model chose another sentence: it follows the reader's as a second opinion
+        # the sentence model chose another sentence: both are shown, the reader's first when it is sure
         chosen.append(units[modelled])
         chosen_scores.append(float(scores[modelled]))
+        if span_confidence < settings.bold_probability:
+            chosen.reverse()
+            chosen_scores.reverse()
     elif follow_up is not None:
         chosen.append(follow_up)
         chosen_scores.append(top_score)
@@ -216,10 +219,12 @@ def _other_sources(
     floor = float(scores.max()) - settings.related_margin
     same: list[int] = []
     differing: list[tuple[Unit, float]] = []
+    # the same sentence in overlapping passages has one vector per passage: the closest counts
+    copies = [u.vector for u in units if u.article_id == best.article_id and u.span == best.span] or [best.vector]
     for unit, score in zip(units, scores):
         if unit.article_id == best.article_id or score < floor:
             continue
-        similarity = float(unit.vector @ best.vector)
+        similarity = max(float(unit.vector @ copy) for copy in copies)
         figures = quantities(unit.text)
         if asks_figure and best_figures and figures and not (figures & best_figures) and similarity >= settings.related_cosine:
             if not any(d.article_id == unit.article_id for d, _ in differing):

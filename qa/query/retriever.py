@@ -21,6 +21,7 @@ from qa.query.answer import AnswerSettings, extract_answer
 from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
+from qa.query.span import find_span
 from qa.reading.reader import shared_reader
 from qa.settings import DEFAULT_INDEX_DIR
 from qa.store.manifest import rebuild_hint
@@ -211,8 +212,13 @@ class Retriever:
         k, mode = check_hits(k), parse_mode(mode)
 
         def phrase_of(turn: FollowUp) -> str | None:
-            span = self.answer(turn.question, k=k, mode=mode, context=turn.context).span
-            return span.text if span else None
+            answer = self.answer(turn.question, k=k, mode=mode, context=turn.context)
+            if answer.span is not None or not answer.found:
+                return answer.span.text if answer.span else None
+            # the reader was not sure enough to show its span: the phrase model's choice names the subject
+            first = answer.sentences[0]
+            unsure = find_span(turn.question, first.text, first.start)
+            return unsure.text if unsure else None
 
         resolved = resolve_follow_up(clean_question(message), previous, phrase_of)
         return resolved, self.answer(resolved.question, k=k, mode=mode, context=resolved.context)
