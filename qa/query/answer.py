@@ -135,12 +135,9 @@ def extract_answer(
     chosen_scores = [top_score]
     follow_up = _cue_in_next_sentence(question, units[best], lookup, hits)
     if reading is not None and settings.second_opinion and not _overlaps(units[modelled], units[best]):
-        # the sentence model chose another sentence: both are shown, the reader's first when it is sure
+        # the sentence model chose another sentence: it follows the reader's as a second opinion
         chosen.append(units[modelled])
         chosen_scores.append(float(scores[modelled]))
-        if span_confidence < settings.bold_probability:
-            chosen.reverse()
-            chosen_scores.reverse()
     elif follow_up is not None:
         chosen.append(follow_up)
         chosen_scores.append(top_score)
