@@ -11,11 +11,14 @@ from pathlib import Path
 
 from qa.app.startup import load_in_background
 from qa.errors import QAError
-from qa.settings import COMMAND_SETTINGS, Settings
+from qa.options import COMMAND_SETTINGS
+from qa.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 try:
-    SETTINGS = Settings.resolve(only=COMMAND_SETTINGS["serve"], index_dir=HERE / "embeddings", corpus_dir=HERE / "corpus")
+    SETTINGS = Settings.resolve(
+        only=COMMAND_SETTINGS["serve"], index_dir=HERE / "embeddings", corpus_dir=HERE / "corpus"
+    )
     loading = load_in_background(SETTINGS)  # builds (first start) and loads the index while Gradio imports
     from qa.app import server
     from qa.app.chat import prepare_app

@@ -33,7 +33,21 @@ def main() -> int:
     _run("speed", "--json", str(RESULTS / "speed.json"), *(["--skip-build"] if args.skip_build else []))
     squad = RESULTS / "squad-index"
     if not (squad / "CURRENT").exists():  # the second real source of the scale collections
-        subprocess.run([sys.executable, "-m", "qa.app.cli", "index", "--corpus", str(SQUAD_HALF), "--index", str(squad), "--quiet"], check=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "qa.app.cli",
+                "index",
+                "--corpus",
+                str(SQUAD_HALF),
+                "--index",
+                str(squad),
+                "--quiet",
+            ],
+            check=True,
+            cwd=ROOT,
+        )
     _run("scale", "--source", str(RESULTS / "bbc-index"), "--also", str(squad), "--json", str(RESULTS / "scale.json"))
     _run("incremental", "--json", str(RESULTS / "incremental.json"))
     _run("plots", "--results", str(RESULTS), "--out", str(ROOT / "docs" / "images"))

@@ -45,7 +45,9 @@ def bbc_passages(encoder: Any, count: int) -> tuple[list[str], list[list[tuple[i
     texts: list[str] = []
     spans: list[list[tuple[int, int]]] = []
     for path in sorted(BBC.glob("*.txt")):
-        article = parse_article(path.read_text(encoding="utf-8", errors="replace"), article_id=path.stem, source=path.name, digest=path.stem)
+        article = parse_article(
+            path.read_text(encoding="utf-8", errors="replace"), article_id=path.stem, source=path.name, digest=path.stem
+        )
         for passage in split_article(article, encoder.token_offsets, SplitSettings(), encoder.max_tokens):
             texts.append(passage.text)
             spans.append([(s.start - passage.start, s.end - passage.start) for s in passage.sentences])
@@ -79,7 +81,9 @@ def _floor(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def _speed(encoder: Any, texts: list[str], spans: list[list[tuple[int, int]]], questions: list[str]) -> tuple[dict[str, float], np.ndarray]:
+def _speed(
+    encoder: Any, texts: list[str], spans: list[list[tuple[int, int]]], questions: list[str]
+) -> tuple[dict[str, float], np.ndarray]:
     encoder.encode_passages(texts[:64], spans[:64])
     started = time.perf_counter()
     vectors, _ = encoder.encode_passages(texts, spans)
@@ -120,8 +124,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.backends", description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=2000)
     parser.add_argument("--quality", action="store_true", help="also build SciFact and dev indexes with each engine")
-    parser.add_argument("--engines", default=",".join(ENGINES), help="engines to time (the first is the reference for agreement)")
-    parser.add_argument("--quality-engines", default=None, help="engines to build quality indexes with (default: all timed ones)")
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help="engines to time (the first is the reference for agreement)"
+    )
+    parser.add_argument(
+        "--quality-engines", default=None, help="engines to build quality indexes with (default: all timed ones)"
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "backends-work")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -129,7 +137,10 @@ def main() -> int:
     engines = _engines(args.work)
     wanted = [e for e in args.engines.split(",") if e in engines]
     texts, spans = bbc_passages(engines["torch"], args.passages)
-    questions = [path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip() + "?" for path in sorted(BBC.glob("*.txt"))[::11][:200]]
+    questions = [
+        path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip() + "?"
+        for path in sorted(BBC.glob("*.txt"))[::11][:200]
+    ]
     results: dict[str, Any] = {"passages": len(texts), "floor_passages_per_s": _floor(texts), "engines": {}}
     reference: np.ndarray | None = None
     for name in wanted:  # every speed first, so that no engine is timed beside another's index build

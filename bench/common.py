@@ -8,8 +8,8 @@ import resource
 import socket
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -26,19 +26,19 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.common import BBC
 from qa import build_index
-from qa.embedding.hashing import HashingEncoder
 from qa.query.retriever import Retriever
 from qa.store.faults import POINTS
 from qa.store.manifest import current_generation
 from qa.store.snapshot import load_snapshot
+from tests.doubles import HashingEncoder
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 from qa import build_index
-from qa.embedding.hashing import HashingEncoder
+from tests.doubles import HashingEncoder
 from qa.store import faults
 faults.arm({point!r})
 build_index({corpus!r}, {index!r}, encoder=HashingEncoder(), full={full!r})
@@ -61,7 +61,7 @@ class DrillResult:
 
 def _child(corpus: Path, index: Path, full: bool, point: str) -> subprocess.Popen[bytes]:
     code = CHILD.format(corpus=str(corpus), index=str(index), full=full, point=point)
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
 
 
 def _touch_article(corpus: Path, rng: random.Random, round_number: int) -> None:
@@ -95,7 +95,10 @@ def run_drill(source: Path, *, articles: int, rounds: int, seed: int = 0) -> Dri
                 _, error = child.communicate(timeout=300)
                 if child.returncode != -signal.SIGKILL:
                     failures += 1
-                    print(f"{point}: the child was not killed there (exit {child.returncode}): {error.decode()[-300:]}", file=sys.stderr)
+                    print(
+                        f"{point}: the child was not killed there (exit {child.returncode}): {error.decode()[-300:]}",
+                        file=sys.stderr,
+                    )
                     continue
                 hits[point] += 1
                 try:
@@ -105,7 +108,9 @@ def run_drill(source: Path, *, articles: int, rounds: int, seed: int = 0) -> Dri
                     old += not swapped
                     new += swapped
                     if swapped != (point in AFTER_SWAP):
-                        raise RuntimeError(f"served {'the new' if swapped else 'the old'} generation after a kill at {point}")
+                        raise RuntimeError(
+                            f"served {'the new' if swapped else 'the old'} generation after a kill at {point}"
+                        )
                     found = Retriever(snapshot, HashingEncoder(), index).search("the government said on Monday", k=5)
                     searches += bool(found)
                 except Exception as problem:  # noqa: BLE001 - any failure is what the drill counts

@@ -15,9 +15,9 @@ collection with synthetic passages says how many.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -97,7 +97,15 @@ def _sentence_pool(sources: Sequence[IndexSnapshot]) -> SentencePool:
     rows = [[vocab.setdefault(token, len(vocab)) for token in words] for words in tokenize(texts)]
     tokens = np.fromiter((t for row in rows for t in row), dtype=np.int32)
     topic_ids = np.unique(np.array(topics), return_inverse=True)[1].astype(np.int64)
-    return SentencePool(texts, np.vstack(vectors), tokens, offsets_from_lengths(len(r) for r in rows), vocab, passage_sentences, topic_ids)
+    return SentencePool(
+        texts,
+        np.vstack(vectors),
+        tokens,
+        offsets_from_lengths(len(r) for r in rows),
+        vocab,
+        passage_sentences,
+        topic_ids,
+    )
 
 
 def _draw(pool: SentencePool, count: int, seed: int) -> list[np.ndarray]:
@@ -124,13 +132,23 @@ def _draw(pool: SentencePool, count: int, seed: int) -> list[np.ndarray]:
 def _concat_tokens(pool: SentencePool, sentence_sets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.diff(pool.token_offsets)
     per_passage = np.array([int(lengths[ids].sum()) for ids in sentence_sets], dtype=np.int64)
-    tokens = np.concatenate(
-        [pool.tokens[int(pool.token_offsets[i]) : int(pool.token_offsets[i + 1])] for ids in sentence_sets for i in ids]
-    ) if len(sentence_sets) else np.zeros(0, np.int32)
+    tokens = (
+        np.concatenate(
+            [
+                pool.tokens[int(pool.token_offsets[i]) : int(pool.token_offsets[i + 1])]
+                for ids in sentence_sets
+                for i in ids
+            ]
+        )
+        if len(sentence_sets)
+        else np.zeros(0, np.int32)
+    )
     return tokens.astype(np.int32), per_passage
 
 
-def _synthetic_table(pool: SentencePool, sentence_sets: Sequence[np.ndarray]) -> tuple[PassageTable, np.ndarray, np.ndarray]:
+def _synthetic_table(
+    pool: SentencePool, sentence_sets: Sequence[np.ndarray]
+) -> tuple[PassageTable, np.ndarray, np.ndarray]:
     """Passage table, passage vectors and sentence vectors of the synthetic passages."""
     encoded: list[bytes] = []
     spans: list[tuple[int, int]] = []
@@ -185,8 +203,15 @@ def build_collection(sources: Sequence[Path], size: int, seed: int = 0) -> Colle
         for record in snapshot.manifest.articles:
             if record.first_passage >= count:
                 break
-            records.append(replace(record, article_id=f"real{number}/{record.article_id}", first_passage=taken + record.first_passage,
-                                   passage_count=min(record.passage_count, count - record.first_passage), size=0))
+            records.append(
+                replace(
+                    record,
+                    article_id=f"real{number}/{record.article_id}",
+                    first_passage=taken + record.first_passage,
+                    passage_count=min(record.passage_count, count - record.first_passage),
+                    size=0,
+                )
+            )
         taken += count
     real_sets = pool.passage_sentences[:taken]
     synthetic_sets = _draw(pool, size - taken, seed)
@@ -198,9 +223,19 @@ def build_collection(sources: Sequence[Path], size: int, seed: int = 0) -> Colle
         sentence_vectors.append(synthetic_sentences)
         for first in range(0, len(synthetic_sets), PASSAGES_PER_ARTICLE):
             number = first // PASSAGES_PER_ARTICLE
-            records.append(replace(template, article_id=f"synthetic/{number}", title=f"Synthetic article {number}", source=f"synthetic/{number}.txt",
-                                   content_hash=f"synthetic-{number}", first_passage=taken + first,
-                                   passage_count=min(PASSAGES_PER_ARTICLE, len(synthetic_sets) - first), size=0, url=None))
+            records.append(
+                replace(
+                    template,
+                    article_id=f"synthetic/{number}",
+                    title=f"Synthetic article {number}",
+                    source=f"synthetic/{number}.txt",
+                    content_hash=f"synthetic-{number}",
+                    first_passage=taken + first,
+                    passage_count=min(PASSAGES_PER_ARTICLE, len(synthetic_sets) - first),
+                    size=0,
+                    url=None,
+                )
+            )
     tokens, lengths = _concat_tokens(pool, real_sets + synthetic_sets)
     lexical = LexicalIndex.from_token_ids(tokens, offsets_from_lengths(lengths), pool.vocab)
     return Collection(

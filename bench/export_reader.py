@@ -20,14 +20,15 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from bench.common import ROOT
 from bench.train_reader import Window, held_out_windows, model_from_checkpoint
-from qa.reading.scoring import exact_match, f1_score
 from qa.app.evaluate import normalise_answer
 from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, TOKENIZER_FILE, ReaderModel
+from qa.reading.scoring import exact_match, f1_score
 from qa.reading.spans import best_span
 from qa.store.manifest import sha256_file
 
@@ -51,18 +52,28 @@ def write_onnx(model_dir: Path, path: Path) -> None:
             self.encoder, self.head = encoder, head
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[Any, Any]:
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             both = self.head(hidden)
             return both[..., 0], both[..., 1]
 
     sample = torch.tensor([[101, 2054, 102, 1037, 3231, 102]])
-    axes = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids", "start_logits", "end_logits")}
+    axes = {
+        name: {0: "batch", 1: "tokens"}
+        for name in ("input_ids", "attention_mask", "token_type_ids", "start_logits", "end_logits")
+    }
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Graph(), (sample, torch.ones_like(sample), torch.tensor([[0, 0, 0, 1, 1, 1]])), str(path),
-            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["start_logits", "end_logits"],
-            dynamic_axes=axes, opset_version=OPSET, dynamo=False,
+            Graph(),
+            (sample, torch.ones_like(sample), torch.tensor([[0, 0, 0, 1, 1, 1]])),
+            str(path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["start_logits", "end_logits"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
         )
 
 
@@ -70,7 +81,13 @@ def quantise(source: Path, target: Path) -> None:
     """Dynamic int8 quantisation of the matrix multiplications and the embedding tables."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul", "Gather"])
+    quantize_dynamic(
+        str(source),
+        str(target),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul", "Gather"],
+    )
 
 
 def score(folder: Path, windows: Sequence[Window]) -> dict[str, float]:
@@ -86,7 +103,12 @@ def score(folder: Path, windows: Sequence[Window]) -> dict[str, float]:
             f1 += f1_score(text, window.answers)
             holds += any(normalise_answer(g) in normalise_answer(text) for g in window.answers)
     n = max(len(windows), 1)
-    return {"exact_match": round(em / n, 4), "f1": round(f1 / n, 4), "gold_in_span": round(holds / n, 4), "questions": len(windows)}
+    return {
+        "exact_match": round(em / n, 4),
+        "f1": round(f1 / n, 4),
+        "gold_in_span": round(holds / n, 4),
+        "questions": len(windows),
+    }
 
 
 def _read_each(reader: ReaderModel, windows: Sequence[Window]) -> list[Any]:
@@ -110,12 +132,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.export_reader", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=ROOT / "bench" / "results" / "reader-A" / "model")
     parser.add_argument("--out", type=Path, default=PACKAGED_READER)
-    parser.add_argument("--checkpoint", type=Path, help="export a training checkpoint instead (its model is written beside it)")
+    parser.add_argument(
+        "--checkpoint", type=Path, help="export a training checkpoint instead (its model is written beside it)"
+    )
     parser.add_argument("--limit", type=int, default=0, help="score on about N questions of each dev split (tests)")
     args = parser.parse_args(argv)
     if args.checkpoint:
         args.model = model_from_checkpoint(args.checkpoint, args.checkpoint.with_name(args.checkpoint.stem + "-model"))
-    training = json.loads((args.model / "training.json").read_text(encoding="utf-8")) if (args.model / "training.json").is_file() else {}
+    training = (
+        json.loads((args.model / "training.json").read_text(encoding="utf-8"))
+        if (args.model / "training.json").is_file()
+        else {}
+    )
     dev = held_out_windows(args.limit)
     work = Path(tempfile.mkdtemp(prefix="reader-export-"))
     try:
@@ -123,10 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         quantise(work / "fp32.onnx", work / "int8.onnx")
         figures: dict[str, dict[str, dict[str, float]]] = {}
         for precision in ("fp32", "int8"):
-            package(work / precision, work / f"{precision}.onnx", args.model, {"precision": precision, "max_tokens": 256})
+            package(
+                work / precision, work / f"{precision}.onnx", args.model, {"precision": precision, "max_tokens": 256}
+            )
             figures[precision] = {name: score(work / precision, windows) for name, windows in dev.items()}
             print(json.dumps({precision: figures[precision]}), flush=True)
-        keeps = all(figures["int8"][name]["exact_match"] >= figures["fp32"][name]["exact_match"] - EM_TOLERANCE for name in dev)
+        keeps = all(
+            figures["int8"][name]["exact_match"] >= figures["fp32"][name]["exact_match"] - EM_TOLERANCE for name in dev
+        )
         chosen = "int8" if keeps else "fp32"
         card = {
             "name": "qa extractive reader",

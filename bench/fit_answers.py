@@ -6,7 +6,7 @@ Part A is the questions about the 1st, 3rd, 5th... of SQuAD-half's 24 Wikipedia 
 (sorted by number), part B those about the 2nd, 4th..., so no paragraph is both fitted and scored.
 The sentence model is also fitted on the answerable questions of eval/calibration-questions.jsonl
 (news prose like the product's, each counted ``NEWS_WEIGHT`` times); the dev file stays held out. The
-printed weights are what ``qa/query/span.py`` and ``qa/query/sentence_choice.py`` hold.
+printed weights are what ``qa/query/phrase_rules.py`` and ``qa/query/sentence_choice.py`` hold.
 """
 
 from __future__ import annotations
@@ -22,10 +22,18 @@ from qa.app.evaluate import normalise_answer
 from qa.indexing.library import Library
 from qa.query.answer_type import answer_type, content_stems
 from qa.query.choice_model import LinearChoice, fit_choice
+from qa.query.phrase_rules import (
+    SPAN_FEATURES,
+    SPAN_MODEL,
+    asks_percent,
+    find_span,
+    phrase_features,
+    question_marks,
+    question_names,
+)
 from qa.query.phrases import candidate_phrases, words_of
 from qa.query.retriever import Retriever
-from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, Question, describe_units
-from qa.query.span import SPAN_FEATURES, SPAN_MODEL, asks_percent, find_span, phrase_features, question_marks, question_names
+from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
 from qa.query.units import answer_units
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-half"
@@ -49,11 +57,13 @@ def collect(retriever: Retriever, questions: list[dict]) -> list[dict]:
         hits = retriever.search(text, k=5)
         units = answer_units(hits, snapshot, 5)
         stems = content_stems(text)
-        question = Question(text, vector, stems, snapshot.lexical.idf(stems), answer_type(text))
+        question = AskedQuestion(text, vector, stems, snapshot.lexical.idf(stems), answer_type(text))
         golds = [normalise_answer(a) for a in q["answers"]]
         labels = np.array([any(g in normalise_answer(u.text) for g in golds) for u in units], dtype=bool)
         features = describe_units(question, units, hits) if units else np.zeros((0, len(SENTENCE_FEATURES)))
-        records.append({"q": q, "units": units, "features": features, "question": question, "golds": golds, "labels": labels})
+        records.append(
+            {"q": q, "units": units, "features": features, "question": question, "golds": golds, "labels": labels}
+        )
     return records
 
 
@@ -69,11 +79,24 @@ def span_groups(records: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
             marks = question_marks(words, set(question.stems))
             phrases = candidate_phrases(unit.text, words, marks)
             if phrases:
-                x = phrase_features(question.kind, unit.text, words, marks, phrases, percent_asked=asks_percent(question.text), names=question_names(question.text))
+                x = phrase_features(
+                    question.kind,
+                    unit.text,
+                    words,
+                    marks,
+                    phrases,
+                    percent_asked=asks_percent(question.text),
+                    names=question_names(question.text),
+                )
                 texts = [normalise_answer(unit.text[p.start : p.end]) for p in phrases]
                 holds = np.array([any(g in text for g in record["golds"]) for text in texts])
                 # the exact phrase, not any phrase around it: at most TIGHT words more than a gold string
-                tight = np.array([any(g in text and len(text.split()) <= len(g.split()) + TIGHT for g in record["golds"]) for text in texts])
+                tight = np.array(
+                    [
+                        any(g in text and len(text.split()) <= len(g.split()) + TIGHT for g in record["golds"])
+                        for text in texts
+                    ]
+                )
                 groups.append((x, tight if tight.any() else holds))
     return groups
 
@@ -97,7 +120,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", default=str(ROOT / ".qa-eval" / "squad-half"))
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "fit_answers.json"))
-    parser.add_argument("--news-index", default=str(ROOT / ".qa-eval" / "seed"), help="index of corpus/ for the calibration file")
+    parser.add_argument(
+        "--news-index", default=str(ROOT / ".qa-eval" / "seed"), help="index of corpus/ for the calibration file"
+    )
     parser.add_argument("--limit", type=int, default=0, help="use about N questions of SQuAD-half (quick looks)")
     args = parser.parse_args()
     Library(SQUAD / "corpus", args.index).update()

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from bench.fit_answers import SQUAD, part_of
 from bench.news_questions import NEWS_QA, read_jsonl
 from bench.train_reader import RESULTS, ensure_index, squad_articles
 from qa.app.evaluate import normalise_answer, read_questions
-from qa.query.abstention import fit_logistic
+from qa.query.choice_model import fit_logistic
 from qa.query.retriever import Retriever
 from qa.reading.confidence import SpanConfidence, span_features
 from qa.reading.reader import read_hits, shared_reader
@@ -53,7 +53,13 @@ def curve(confidence: np.ndarray, holds: np.ndarray) -> list[dict[str, float]]:
     rows = []
     for threshold in THRESHOLDS:
         shown = confidence >= threshold
-        rows.append({"threshold": threshold, "shown": float(shown.mean()), "precision": float(holds[shown].mean()) if shown.any() else 1.0})
+        rows.append(
+            {
+                "threshold": threshold,
+                "shown": float(shown.mean()),
+                "precision": float(holds[shown].mean()) if shown.any() else 1.0,
+            }
+        )
     return rows
 
 
@@ -65,8 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     squad = read_questions(SQUAD / "questions.jsonl")[:: args.squad_every]
     articles = squad_articles()
     dev = {
-        "news_dev": readings_of(ensure_index(BBC, RESULTS / "bbc-index"), [q for q in read_jsonl(NEWS_QA / "dev.jsonl") if q["answers"]]),
-        "squad_B": readings_of(ensure_index(SQUAD / "corpus", RESULTS / "squad-index"), [q for q in squad if part_of(q, articles) == "B"]),
+        "news_dev": readings_of(
+            ensure_index(BBC, RESULTS / "bbc-index"), [q for q in read_jsonl(NEWS_QA / "dev.jsonl") if q["answers"]]
+        ),
+        "squad_B": readings_of(
+            ensure_index(SQUAD / "corpus", RESULTS / "squad-index"), [q for q in squad if part_of(q, articles) == "B"]
+        ),
     }
     x = np.vstack([rows for rows, _ in dev.values()])
     y = np.concatenate([holds for _, holds in dev.values()])
@@ -76,13 +86,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, (rows, holds) in dev.items():
         z = rows @ np.array(model.weights) + model.bias
         curves[name] = curve(1.0 / (1.0 + np.exp(-z)), holds)
-    chosen = next((t for i, t in enumerate(THRESHOLDS) if all(c[i]["precision"] >= PRECISION for c in curves.values())), THRESHOLDS[-1])
+    chosen = next(
+        (t for i, t in enumerate(THRESHOLDS) if all(c[i]["precision"] >= PRECISION for c in curves.values())),
+        THRESHOLDS[-1],
+    )
     for i, threshold in enumerate(THRESHOLDS):
-        print(threshold, "  ".join(f"{name}: shown {c[i]['shown']:.3f} precision {c[i]['precision']:.3f}" for name, c in curves.items()))
+        print(
+            threshold,
+            "  ".join(
+                f"{name}: shown {c[i]['shown']:.3f} precision {c[i]['precision']:.3f}" for name, c in curves.items()
+            ),
+        )
     print(f"DEFAULT_SPAN_CONFIDENCE = {model!r}")
     print(f"BOLD_PROBABILITY = {chosen}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    report = {"model": {"weights": model.weights, "bias": model.bias}, "chosen": chosen, "precision": PRECISION, "curves": curves}
+    report = {
+        "model": {"weights": model.weights, "bias": model.bias},
+        "chosen": chosen,
+        "precision": PRECISION,
+        "curves": curves,
+    }
     args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return 0
 

@@ -22,9 +22,8 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.common import ROOT
+from bench.common import BBC, ROOT
 from bench.decline_transfer import held_out_corpus
-from bench.common import BBC
 from bench.fit_answers import CALIBRATION, SQUAD, part_of
 from bench.news_questions import NEWS_QA, read_jsonl
 from bench.train_reader import ensure_index, news_question_corpus
@@ -34,7 +33,9 @@ from qa.query.retriever import Retriever
 from qa.types import Evidence
 
 
-def evidence_of(retriever: Retriever, questions: list[dict], answerable: list[bool]) -> tuple[list[Evidence], list[bool]]:
+def evidence_of(
+    retriever: Retriever, questions: list[dict], answerable: list[bool]
+) -> tuple[list[Evidence], list[bool]]:
     """The evidence behind each question's best answer sentence, with its label."""
     found: list[Evidence] = []
     labels: list[bool] = []
@@ -54,7 +55,9 @@ def main() -> None:
     parser.add_argument("--news-share", type=float, default=0.2, help="weight of the calibration file in the fit")
     parser.add_argument("--news-qa-share", type=float, default=0.4, help="weight of the news questions in the fit")
     parser.add_argument(
-        "--news-qa-split", choices=("train", "dev"), default="train",
+        "--news-qa-split",
+        choices=("train", "dev"),
+        default="train",
         help="which news questions: train (over the question articles' index; the shipped model) or dev (tried: fewer declines on dev)",
     )
     args = parser.parse_args()
@@ -68,18 +71,24 @@ def main() -> None:
     held_out_corpus(corpus, removed)
     Library(corpus, Path(args.index) / "index").update()
     squad, squad_labels = evidence_of(
-        Retriever.load(Path(args.index) / "index"), part_a, [q["articles"][0].split("_")[0] not in removed for q in part_a]
+        Retriever.load(Path(args.index) / "index"),
+        part_a,
+        [q["articles"][0].split("_")[0] not in removed for q in part_a],
     )
     Library(ROOT / "corpus", args.news_index).update()
     calibration = [json.loads(line) for line in CALIBRATION.read_text().splitlines() if line.strip()]
-    news, news_labels = evidence_of(Retriever.load(args.news_index), calibration, [bool(q["answers"]) for q in calibration])
+    news, news_labels = evidence_of(
+        Retriever.load(args.news_index), calibration, [bool(q["answers"]) for q in calibration]
+    )
     news_qa_questions = read_jsonl(NEWS_QA / f"{args.news_qa_split}.jsonl")
     news_qa_index = (
         ensure_index(news_question_corpus(), ROOT / "bench" / "results" / "news-question-index")
         if args.news_qa_split == "train"
         else ensure_index(BBC, ROOT / "bench" / "results" / "bbc-index")
     )
-    news_qa, news_qa_labels = evidence_of(Retriever.load(news_qa_index), news_qa_questions, [bool(q["answers"]) for q in news_qa_questions])
+    news_qa, news_qa_labels = evidence_of(
+        Retriever.load(news_qa_index), news_qa_questions, [bool(q["answers"]) for q in news_qa_questions]
+    )
     negatives = squad_labels.count(False)
     total = len(squad_labels) + len(news_labels) + len(news_qa_labels)
     squad_share = 1 - args.news_share - args.news_qa_share
@@ -87,10 +96,18 @@ def main() -> None:
     weights += [total * args.news_share / len(news_labels)] * len(news_labels)
     weights += [total * args.news_qa_share / len(news_qa_labels)] * len(news_qa_labels)
     model = fit_abstention(squad + news + news_qa, squad_labels + news_labels + news_qa_labels, sample_weights=weights)
-    print(json.dumps({
-        "squad_questions": len(squad_labels), "squad_unanswerable": negatives, "calibration_questions": len(news_labels),
-        "news_questions": len(news_qa_labels), "news_unanswerable": news_qa_labels.count(False), "news_split": args.news_qa_split,
-    }))
+    print(
+        json.dumps(
+            {
+                "squad_questions": len(squad_labels),
+                "squad_unanswerable": negatives,
+                "calibration_questions": len(news_labels),
+                "news_questions": len(news_qa_labels),
+                "news_unanswerable": news_qa_labels.count(False),
+                "news_split": args.news_qa_split,
+            }
+        )
+    )
     print(f"DEFAULT_ABSTENTION = {model!r}")
 
 

@@ -34,7 +34,15 @@ def score_conversations(retriever: Retriever, conversations: list[dict]) -> dict
                 first, first_right = first + 1, first_right + right
             else:
                 later, later_right = later + 1, later_right + right
-                taken.append({"id": conversation["id"], "asked": turn["question"], "taken_as": resolved.text, "right": bool(right), "answer": answer.text[:160]})
+                taken.append(
+                    {
+                        "id": conversation["id"],
+                        "asked": turn["question"],
+                        "taken_as": resolved.text,
+                        "right": bool(right),
+                        "answer": answer.text[:160],
+                    }
+                )
             asked.append(turn["question"])
     return {
         "first_turns": first,
@@ -55,7 +63,9 @@ def main() -> None:
     conversations = [json.loads(line) for line in Path(args.file).read_text().splitlines() if line.strip()]
     report = score_conversations(Retriever.load(args.index), conversations)
     for turn in report["follow_up_turns"]:
-        print(f"{'ok ' if turn['right'] else 'XX '} {turn['id']}: {turn['asked']!r} -> {turn['taken_as']!r}\n     {turn['answer']}")
+        print(
+            f"{'ok ' if turn['right'] else 'XX '} {turn['id']}: {turn['asked']!r} -> {turn['taken_as']!r}\n     {turn['answer']}"
+        )
     print(json.dumps({k: v for k, v in report.items() if k != "follow_up_turns"}, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")

@@ -19,13 +19,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.common import BBC, report
 from qa import build_index
 from qa.embedding.sentence_transformer import SentenceTransformerEncoder
 from qa.ingest.corpus import scan_corpus
 from qa.passages.splitter import SplitSettings, embedding_text, split_article
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _floor_seconds(encoder: SentenceTransformerEncoder, folder: Path, names: list[str]) -> tuple[float, int]:
@@ -69,8 +69,12 @@ def main() -> int:
         time.sleep(2.5)  # files written within 2 s of a build are re-read (mtime granularity), as in git
         nochange = build_index(corpus, index, encoder=encoder)
         started = time.perf_counter()
-        cli = subprocess.run([sys.executable, "-m", "qa.app.cli", "index", "--corpus", str(corpus), "--index", str(index), "--quiet"],
-                             capture_output=True, text=True, check=True)
+        cli = subprocess.run(
+            [sys.executable, "-m", "qa.app.cli", "index", "--corpus", str(corpus), "--index", str(index), "--quiet"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         cli_nochange = time.perf_counter() - started
 
         for path in held_out:

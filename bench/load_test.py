@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.common import free_port, wait_until_up
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = [
     json.loads(line)["question"]
@@ -65,7 +65,18 @@ def main() -> int:
         shutil.copytree(ROOT / "corpus", Path(work) / "corpus")
         port = free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        command = [sys.executable, "-m", "qa.app.cli", "serve", "--corpus", f"{work}/corpus", "--index", f"{work}/embeddings", "--port", str(port)]
+        command = [
+            sys.executable,
+            "-m",
+            "qa.app.cli",
+            "serve",
+            "--corpus",
+            f"{work}/corpus",
+            "--index",
+            f"{work}/embeddings",
+            "--port",
+            str(port),
+        ]
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/"
         try:
@@ -85,7 +96,11 @@ def main() -> int:
             def ask_api(client: httpx.Client, question: str) -> tuple[bool, str]:
                 response = client.post(f"{url}api/answer", json={"question": question})
                 body = response.json()
-                ok = response.status_code == 200 and isinstance(body.get("found"), bool) and body["found"] == bool(body.get("text"))
+                ok = (
+                    response.status_code == 200
+                    and isinstance(body.get("found"), bool)
+                    and body["found"] == bool(body.get("text"))
+                )
                 return ok, response.text
 
             def session(number: int) -> None:

@@ -2,10 +2,11 @@
 through the local index and through a Milvus Lite collection holding the same passages.
 
 The collection is filled by ``copy_to_milvus`` from the local index (nothing embedded
-twice, so vectors are identical); the figures can then differ only where Milvus ranks
-differently: its BM25 (Milvus's English analyzer and its own statistics over every row,
-against the local Snowball stemmer with British/American spellings unified) and its
-fusion. Writes every figure of ``qa eval`` for both, and their largest difference.
+twice, so vectors are identical); the candidates are ranked and fused by the local code,
+so the figures can then differ only where Milvus's BM25 chooses other candidates (Milvus's
+English analyzer and its own statistics over every row, against the local Snowball stemmer
+with British/American spellings unified). Writes every figure of ``qa eval`` for both, and
+their largest difference.
 
     python -m bench.milvus_compare --json bench/results/milvus_compare.json
 """
@@ -19,8 +20,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.common import report
 from qa import Library, Retriever
 from qa.app import evaluate
@@ -28,6 +27,8 @@ from qa.indexing.milvus_sync import copy_to_milvus
 from qa.store.milvus.address import MilvusAddress
 from qa.store.snapshot import load_snapshot
 from qa.types import SEARCH_MODES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SHARED = ROOT.parent / "shared" / "eval"
 

@@ -27,14 +27,14 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.crash_drill import _touch_article
 from qa.store.faults import MILVUS_POINTS
 
+ROOT = Path(__file__).resolve().parent.parent
+
 UPDATE = """
 import sys
-from qa.embedding.hashing import HashingEncoder
+from tests.doubles import HashingEncoder
 from qa.indexing.milvus_sync import update_milvus
 from qa.store import faults
 from qa.store.milvus.address import MilvusAddress
@@ -44,7 +44,7 @@ update_milvus({corpus!r}, MilvusAddress({uri!r}), encoder=HashingEncoder(), full
 """
 CHECK = """
 import json
-from qa.embedding.hashing import HashingEncoder
+from tests.doubles import HashingEncoder
 from qa.query.retriever import Retriever
 from qa.store.milvus.address import MilvusAddress
 from qa.store.milvus.meta import query_all
@@ -114,14 +114,18 @@ def run_milvus_drill(source: Path, *, articles: int, rounds: int, seed: int = 0)
                         _touch_article(corpus, rng, number)
                     child = _run(UPDATE.format(point=point, corpus=str(corpus), uri=uri, full=full))
                     if child.returncode != -signal.SIGKILL:
-                        raise RuntimeError(f"the update was not killed there (exit {child.returncode}): {child.stderr[-300:]}")
+                        raise RuntimeError(
+                            f"the update was not killed there (exit {child.returncode}): {child.stderr[-300:]}"
+                        )
                     hits[point] += 1
                     seen = _check(uri)
                     switched = int(seen["generation"]) != before
                     old += not switched
                     new += switched
                     if switched != (point in AFTER_SWITCH):
-                        raise RuntimeError(f"served {'the new' if switched else 'the old'} generation after a kill at {point}")
+                        raise RuntimeError(
+                            f"served {'the new' if switched else 'the old'} generation after a kill at {point}"
+                        )
                     if seen["rows"] != seen["passages"] or not seen["records_ok"]:
                         raise RuntimeError(f"a half-applied generation is visible: {seen}")
                     whole += 1

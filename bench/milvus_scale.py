@@ -20,16 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.common import percentile_ms, report, rss_mb
 from bench.scale import _encode_queries, build
-from qa.embedding.hashing import HashingEncoder
 from qa.indexing.milvus_sync import copy_to_milvus
 from qa.query.retriever import Retriever
 from qa.store.milvus.address import MilvusAddress
 from qa.store.milvus.view import MilvusIndex
 from qa.store.snapshot import load_snapshot
+from tests.doubles import HashingEncoder
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _server_rss_mb() -> float:
@@ -50,12 +50,11 @@ def _server_rss_mb() -> float:
 
 
 def _timed(retriever: Retriever, questions: list[str], vectors: np.ndarray) -> tuple[float, float]:
-    snapshot = retriever.snapshot
-    retriever._search(snapshot, questions[0], vectors[0], 10, "hybrid")
+    retriever.search_with_vector(questions[0], vectors[0], 10)
     times = []
     for question, vector in zip(questions, vectors):
         started = time.perf_counter()
-        retriever._search(snapshot, question, vector, 10, "hybrid")
+        retriever.search_with_vector(question, vector, 10)
         times.append(time.perf_counter() - started)
     return percentile_ms(times, 50), percentile_ms(times, 95)
 
@@ -76,11 +75,18 @@ def measure(source: Path, work: Path, size: int, queries: dict[str, object]) -> 
     local = Retriever(snapshot, encoder, target)
     index = MilvusIndex.open(address)
     milvus = Retriever(index, encoder, str(address))
-    row: dict[str, object] = {"passages": size, "milvus_fill_seconds": round(fill, 1), "milvus_rows_per_second": round(size / fill)}
+    row: dict[str, object] = {
+        "passages": size,
+        "milvus_fill_seconds": round(fill, 1),
+        "milvus_rows_per_second": round(size / fill),
+    }
     # alternate the two, twice, so neither profits from running second
     local_a, milvus_a, local_b, milvus_b = (_timed(r, questions, vectors) for r in (local, milvus, local, milvus))
     row["local_hybrid_p50_ms"], row["local_hybrid_p95_ms"] = min(local_a[0], local_b[0]), min(local_a[1], local_b[1])
-    row["milvus_hybrid_p50_ms"], row["milvus_hybrid_p95_ms"] = min(milvus_a[0], milvus_b[0]), min(milvus_a[1], milvus_b[1])
+    row["milvus_hybrid_p50_ms"], row["milvus_hybrid_p95_ms"] = (
+        min(milvus_a[0], milvus_b[0]),
+        min(milvus_a[1], milvus_b[1]),
+    )
     row["milvus_over_local_p50"] = round(float(row["milvus_hybrid_p50_ms"]) / float(row["local_hybrid_p50_ms"]), 2)  # type: ignore[arg-type]
     all_vectors = np.asarray(snapshot.vectors)
     recall = []
@@ -93,14 +99,20 @@ def measure(source: Path, work: Path, size: int, queries: dict[str, object]) -> 
     row["milvus_recall_at_10"] = float(np.mean(recall))
     row["client_rss_mb"] = round(rss_mb())
     row["milvus_server_rss_mb"] = round(_server_rss_mb())
-    row["milvus_file_mb"] = round(sum(p.stat().st_size for p in Path(address.uri).rglob("*") if p.is_file()) / 2**20) if Path(address.uri).is_dir() else round(Path(address.uri).stat().st_size / 2**20)
+    row["milvus_file_mb"] = (
+        round(sum(p.stat().st_size for p in Path(address.uri).rglob("*") if p.is_file()) / 2**20)
+        if Path(address.uri).is_dir()
+        else round(Path(address.uri).stat().st_size / 2**20)
+    )
     index.client.close()
     return row
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, required=True, help="a real index (e.g. the BBC one built by bench/speed.py)")
+    parser.add_argument(
+        "--source", type=Path, required=True, help="a real index (e.g. the BBC one built by bench/speed.py)"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "milvus-scale-work")
     parser.add_argument("--json", type=Path, default=None)

@@ -21,10 +21,10 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from bench.common import BBC, ROOT
 from qa.passages.sentences import split_sentences
@@ -54,7 +54,7 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def article_text(article: str, folder: Path = BBC) -> str:
     """The article file ``<folder>/<article>.txt`` read as UTF-8."""
     return (folder / f"{article}.txt").read_text(encoding="utf-8")
@@ -150,7 +150,9 @@ def check_question(record: dict, where: str) -> list[Problem]:
             everything = collection_text()
             for term in absent:
                 if _words(term) in everything:
-                    bad(f"absent term {term!r} appears in the collection: choose a question whose key term is in no article")
+                    bad(
+                        f"absent term {term!r} appears in the collection: choose a question whose key term is in no article"
+                    )
         return problems
     if not 1 <= len(answers) <= 3:
         bad("one to three gold strings")
@@ -164,7 +166,9 @@ def check_question(record: dict, where: str) -> list[Problem]:
             found = [m.start() for m in re.finditer(re.escape(answer), text)]
             bad(f"{answer!r} is not at offset {start} of {article}.txt (it is at {found or 'no offset'})")
         elif _inside_a_word(text, start, start + len(answer)):
-            bad(f"{answer!r} at offset {start} of {article}.txt is part of a longer word or number: point at a whole one")
+            bad(
+                f"{answer!r} at offset {start} of {article}.txt is part of a longer word or number: point at a whole one"
+            )
         elif len(answer.split()) > MAX_ANSWER_WORDS:
             bad(f"{answer!r} is longer than {MAX_ANSWER_WORDS} words: give the short phrase")
     if "end" in record and record["end"] != [s + len(a) for s, a in zip(starts, answers)]:
@@ -235,7 +239,9 @@ def build(drafts: Sequence[Path], target: Path = NEWS_QA) -> dict[str, int]:
             record["absent"] = draft["absent"]
         out[split_of(article)].append(record)
     for name, rows in out.items():
-        (target / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        (target / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
     return {name: len(rows) for name, rows in out.items()}
 
 
@@ -300,17 +306,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     stat.add_argument("files", nargs="*", type=Path)
     stat.add_argument("--squad", action="store_true", help="also the overlap of SQuAD-half's questions")
     stat.add_argument("--json", type=Path)
-    kinds = commands.add_parser("kinds", help="qa eval's metrics per kind of question (plain, neighbour, latest, unanswerable)")
+    kinds = commands.add_parser(
+        "kinds", help="qa eval's metrics per kind of question (plain, neighbour, latest, unanswerable)"
+    )
     kinds.add_argument("split", choices=SPLITS)
-    kinds.add_argument("--index", type=Path, default=ROOT / "bench" / "results" / "bbc-index", help="an index of the whole BBC archive")
+    kinds.add_argument(
+        "--index", type=Path, default=ROOT / "bench" / "results" / "bbc-index", help="an index of the whole BBC archive"
+    )
     kinds.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.command == "kinds":
         table = by_kind(args.index, read_jsonl(NEWS_QA / f"{args.split}.jsonl"))
-        columns = ("answerable", "unanswerable", "hit_at_5", "answer_accuracy", "first_sentence_accuracy", "span_accuracy", "answered_rate", "abstention_recall")
+        columns = (
+            "answerable",
+            "unanswerable",
+            "hit_at_5",
+            "answer_accuracy",
+            "first_sentence_accuracy",
+            "span_accuracy",
+            "answered_rate",
+            "abstention_recall",
+        )
         print("kind".ljust(14) + "  ".join(columns))
         for kind, row in table.items():
-            print(kind.ljust(14) + "  ".join(f"{row[c]:.3f}".ljust(len(c)) if isinstance(row[c], float) else str(row[c]).ljust(len(c)) for c in columns))
+            print(
+                kind.ljust(14)
+                + "  ".join(
+                    f"{row[c]:.3f}".ljust(len(c)) if isinstance(row[c], float) else str(row[c]).ljust(len(c))
+                    for c in columns
+                )
+            )
         if args.json:
             args.json.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
         return 0

@@ -73,7 +73,9 @@ def measure(index: Path, questions: list[str], chromium: str) -> dict[str, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, default=RESULTS / "bbc-index", help="an index (bench.speed builds the BBC one)")
+    parser.add_argument(
+        "--index", type=Path, default=RESULTS / "bbc-index", help="an index (bench.speed builds the BBC one)"
+    )
     parser.add_argument("--questions", type=int, default=30)
     parser.add_argument("--json", type=Path, default=RESULTS / "page_latency.json")
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """Draw the benchmark plots (PNG) from bench/results/*.json.
 
-    python -m bench.plots --results bench/results --out docs/images
+python -m bench.plots --results bench/results --out docs/images
 """
 
 from __future__ import annotations
@@ -28,8 +28,16 @@ def plot_scale_latency(rows: list[dict], out: Path) -> None:
         axis.plot(sizes, [row[f"{mode}_p95_ms"] for row in rows], "o--", color=colour, alpha=0.6, label=f"{mode} p95")
     axis.axhline(50, color="grey", linestyle=":", label="target at 1M: hybrid p50 < 50 ms")
     for size, row in zip(sizes, rows):
-        synthetic = f"\n{row['synthetic_passages'] / size:.0%} synthetic" if row.get("synthetic_passages") else "\nall real"
-        axis.annotate(f"{row['kind']}, recall@10 {row['recall_at_10']:.3f}{synthetic}", (size, row["hybrid_p95_ms"]), textcoords="offset points", xytext=(-40, 8), fontsize=7)
+        synthetic = (
+            f"\n{row['synthetic_passages'] / size:.0%} synthetic" if row.get("synthetic_passages") else "\nall real"
+        )
+        axis.annotate(
+            f"{row['kind']}, recall@10 {row['recall_at_10']:.3f}{synthetic}",
+            (size, row["hybrid_p95_ms"]),
+            textcoords="offset points",
+            xytext=(-40, 8),
+            fontsize=7,
+        )
     axis.set_xscale("log")
     axis.set_xlabel("passages in the index")
     axis.set_ylabel("search latency, ms (question encoding excluded)")
@@ -43,10 +51,22 @@ def plot_scale_latency(rows: list[dict], out: Path) -> None:
 def plot_scale_build(rows: list[dict], speed: dict | None, out: Path) -> None:
     sizes = [row["passages"] for row in rows]
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(sizes, [row["passages"] / row["build_seconds_excluding_model"] for row in rows], "o-", label="index build without the model")
+    left.plot(
+        sizes,
+        [row["passages"] / row["build_seconds_excluding_model"] for row in rows],
+        "o-",
+        label="index build without the model",
+    )
     if speed and "build" in speed:
-        left.axhline(speed["build"]["floor_passages_per_second"], color="tab:red", linestyle="--", label="the model alone (bare encode)")
-        left.axhline(speed["build"]["qa_passages_per_second"], color="tab:green", linestyle=":", label="full qa build, BBC")
+        left.axhline(
+            speed["build"]["floor_passages_per_second"],
+            color="tab:red",
+            linestyle="--",
+            label="the model alone (bare encode)",
+        )
+        left.axhline(
+            speed["build"]["qa_passages_per_second"], color="tab:green", linestyle=":", label="full qa build, BBC"
+        )
     left.set_xscale("log")
     left.set_yscale("log")
     left.set_xlabel("passages")
@@ -76,13 +96,23 @@ def plot_scale_build(rows: list[dict], speed: dict | None, out: Path) -> None:
 def plot_speed(speed: dict, out: Path) -> None:
     figure, axes = plt.subplots(1, 3, figsize=(11, 3.6))
     if "build" in speed:
-        axes[0].bar(["floor", "qa index"], [speed["build"]["floor_passages_per_second"], speed["build"]["qa_passages_per_second"]], color=["grey", "tab:green"])
+        axes[0].bar(
+            ["floor", "qa index"],
+            [speed["build"]["floor_passages_per_second"], speed["build"]["qa_passages_per_second"]],
+            color=["grey", "tab:green"],
+        )
         axes[0].set_title(f"Build, passages/s ({speed['build']['throughput_ratio']:.2f}x floor)")
     warm = speed["warm"]
-    axes[1].bar(["floor p50", "search p50", "answer p50"], [warm["floor_p50_ms"], warm["search_p50_ms"], warm["answer_p50_ms"]], color=["grey", "tab:blue", "tab:green"])
+    axes[1].bar(
+        ["floor p50", "search p50", "answer p50"],
+        [warm["floor_p50_ms"], warm["search_p50_ms"], warm["answer_p50_ms"]],
+        color=["grey", "tab:blue", "tab:green"],
+    )
     axes[1].set_title(f"Warm query, ms (answer {warm['answer_p50_ratio']:.2f}x floor)")
     cold = speed["cold"]
-    axes[2].bar(["floor script", "qa ask"], [cold["floor_seconds"], cold["qa_ask_seconds"]], color=["grey", "tab:green"])
+    axes[2].bar(
+        ["floor script", "qa ask"], [cold["floor_seconds"], cold["qa_ask_seconds"]], color=["grey", "tab:green"]
+    )
     axes[2].set_title(f"Cold one-shot, s ({cold['ratio']:.2f}x floor)")
     figure.suptitle("BBC articles, against the floor measured in the same run")
     figure.tight_layout()

@@ -42,7 +42,9 @@ def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.min(np.sum(a * b, axis=1)))
 
 
-def _ray_run(export: Any, folder: Path, texts: list[str], spans: list[list[tuple[int, int]]], actors: int) -> dict[str, Any]:
+def _ray_run(
+    export: Any, folder: Path, texts: list[str], spans: list[list[tuple[int, int]]], actors: int
+) -> dict[str, Any]:
     from qa.embedding.ray_cluster import RaySettings
     from qa.embedding.ray_encoder import RayEncoder
 

@@ -54,8 +54,13 @@ def encode_pairs(questions: list[dict], articles: list[str]) -> list[dict[str, A
         batch = questions[first : first + 16]
         texts = [paragraph(q["articles"][0]) for q in batch]
         encoded = tokenizer(
-            [q["question"] for q in batch], texts, truncation="only_second", max_length=MAX_TOKENS,
-            padding=True, return_offsets_mapping=True, return_tensors="pt",
+            [q["question"] for q in batch],
+            texts,
+            truncation="only_second",
+            max_length=MAX_TOKENS,
+            padding=True,
+            return_offsets_mapping=True,
+            return_tensors="pt",
         )
         offsets = encoded.pop("offset_mapping").numpy()
         with torch.no_grad():
@@ -67,14 +72,22 @@ def encode_pairs(questions: list[dict], articles: list[str]) -> list[dict[str, A
             spans = set()
             for answer in q["answers"]:
                 for match in re.finditer(re.escape(answer), texts[row]):
-                    inside = [i for i in passage if offsets[row][i][0] < match.end() and offsets[row][i][1] > match.start()]
+                    inside = [
+                        i for i in passage if offsets[row][i][0] < match.end() and offsets[row][i][1] > match.start()
+                    ]
                     if inside:
                         spans.add((inside[0], inside[-1]))
-            pairs.append({
-                "part": part_of(q, articles),
-                "states": states[row, :length].astype(np.float16), "passage": (passage[0], passage[-1]),
-                "offsets": offsets[row, :length], "text": texts[row], "answers": q["answers"], "spans": sorted(spans),
-            })
+            pairs.append(
+                {
+                    "part": part_of(q, articles),
+                    "states": states[row, :length].astype(np.float16),
+                    "passage": (passage[0], passage[-1]),
+                    "offsets": offsets[row, :length],
+                    "text": texts[row],
+                    "answers": q["answers"],
+                    "spans": sorted(spans),
+                }
+            )
     return pairs
 
 
@@ -86,11 +99,15 @@ def train_and_score(pairs: list[dict[str, Any]], train: str, epochs: int) -> lis
 
     torch.manual_seed(0)
     base = AutoModel.from_pretrained(packaged_model_dir())
-    layers = nn.ModuleList([copy.deepcopy(base.encoder.layer[i]) for i in range(FROZEN_LAYERS, len(base.encoder.layer))])
+    layers = nn.ModuleList(
+        [copy.deepcopy(base.encoder.layer[i]) for i in range(FROZEN_LAYERS, len(base.encoder.layer))]
+    )
     head = nn.Linear(base.config.hidden_size, 2)
     for parameter in layers.parameters():
         parameter.requires_grad = train == "top2"
-    optimiser = torch.optim.AdamW([{"params": layers.parameters(), "lr": 5e-5}, {"params": head.parameters(), "lr": 1e-3}], weight_decay=0.01)
+    optimiser = torch.optim.AdamW(
+        [{"params": layers.parameters(), "lr": 5e-5}, {"params": head.parameters(), "lr": 1e-3}], weight_decay=0.01
+    )
 
     def logits(items: list[dict[str, Any]]) -> tuple[Any, Any]:
         width = max(len(p["states"]) for p in items)
@@ -120,7 +137,8 @@ def train_and_score(pairs: list[dict[str, Any]], train: str, epochs: int) -> lis
             starts, ends = logits(items)
             starts, ends = torch.log_softmax(starts, -1), torch.log_softmax(ends, -1)
             loss = sum(
-                -torch.logsumexp(starts[row, [a for a, _ in p["spans"]]], 0) - torch.logsumexp(ends[row, [b for _, b in p["spans"]]], 0)
+                -torch.logsumexp(starts[row, [a for a, _ in p["spans"]]], 0)
+                - torch.logsumexp(ends[row, [b for _, b in p["spans"]]], 0)
                 for row, p in enumerate(items)
             ) / len(items)
             optimiser.zero_grad()
@@ -134,13 +152,17 @@ def train_and_score(pairs: list[dict[str, Any]], train: str, epochs: int) -> lis
                 starts, ends = logits(items)
                 for row, p in enumerate(items):
                     grid = starts[row].numpy()[:, None] + ends[row].numpy()[None, :]
-                    allowed = np.triu(np.ones_like(grid, dtype=bool)) & ~np.triu(np.ones_like(grid, dtype=bool), MAX_SPAN)
+                    allowed = np.triu(np.ones_like(grid, dtype=bool)) & ~np.triu(
+                        np.ones_like(grid, dtype=bool), MAX_SPAN
+                    )
                     grid[~allowed] = -np.inf
                     a, b = np.unravel_index(int(np.argmax(grid)), grid.shape)
                     span = p["text"][p["offsets"][a][0] : p["offsets"][b][1]]
                     right += any(normalise_answer(g) in normalise_answer(span) for g in p["answers"])
                     words += len(span.split())
-        history.append({"epoch": epoch + 1, "part_B_span_holds_gold": right / len(part_b), "span_words": words / len(part_b)})
+        history.append(
+            {"epoch": epoch + 1, "part_B_span_holds_gold": right / len(part_b), "span_words": words / len(part_b)}
+        )
         print(json.dumps(history[-1]), flush=True)
     return history
 
@@ -159,7 +181,12 @@ def main() -> None:
     began = time.perf_counter()
     pairs = encode_pairs(questions, articles)
     history = train_and_score(pairs, args.train, args.epochs)
-    report = {"train": args.train, "questions": len(questions), "seconds": time.perf_counter() - began, "epochs": history}
+    report = {
+        "train": args.train,
+        "questions": len(questions),
+        "seconds": time.perf_counter() - began,
+        "epochs": history,
+    }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
 

@@ -17,9 +17,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
 from bench.common import RESULTS, percentile_ms
 from bench.news_questions import NEWS_QA, read_jsonl
@@ -61,7 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=RESULTS / "reader_speed.json")
     args = parser.parse_args(argv)
     questions = [q["question"] for q in read_jsonl(NEWS_QA / "dev.jsonl")]
-    result = {**warm(args.index, questions), "cold_qa_ask_seconds": cold(args.index, questions[0]), "questions": len(questions)}
+    result = {
+        **warm(args.index, questions),
+        "cold_qa_ask_seconds": cold(args.index, questions[0]),
+        "questions": len(questions),
+    }
     print(json.dumps(result, indent=1))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

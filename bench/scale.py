@@ -27,14 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.common import article_titles, peak_rss_mb, percentile_ms, report, rss_mb, rss_split_mb
 from bench.distinct_collection import build_collection
 from qa.store.generations import write_generation
 from qa.store.manifest import current_generation
 from qa.store.snapshot import load_snapshot
 from qa.store.vector_index import VectorIndexSettings, build_vector_index, search_vectors
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUERIES = 200
 PROBE_SWEEP = (16, 32, 64, 128, 256)
@@ -64,8 +64,13 @@ def build(sources: list[Path], target: Path, size: int, kind: str) -> dict[str, 
     )
     started = time.perf_counter()
     write_generation(
-        target, manifest=manifest, table=collection.table, vectors=collection.vectors, sentence_vectors=collection.sentence_vectors,
-        vector_index=vector_index, lexical=collection.lexical,
+        target,
+        manifest=manifest,
+        table=collection.table,
+        vectors=collection.vectors,
+        sentence_vectors=collection.sentence_vectors,
+        vector_index=vector_index,
+        lexical=collection.lexical,
     )
     write_seconds = time.perf_counter() - started
     return {
@@ -104,26 +109,39 @@ def query(target: Path, queries: Path) -> dict[str, float]:
     load_seconds = time.perf_counter() - started
     rss_loaded = rss_mb()
     snapshot = retriever.snapshot
-    result: dict[str, float] = {"load_seconds": load_seconds, "rss_before_load_mb": rss_before, "rss_after_load_mb": rss_loaded}
+    result: dict[str, float] = {
+        "load_seconds": load_seconds,
+        "rss_before_load_mb": rss_before,
+        "rss_after_load_mb": rss_loaded,
+    }
     for mode in ("hybrid", "dense", "bm25"):
-        retriever._search(snapshot, questions[0], question_vectors[0], 10, mode)  # type: ignore[arg-type]
+        retriever.search_with_vector(questions[0], question_vectors[0], 10, mode)
         times, figures = [], []
         for question, vector in zip(questions, question_vectors):
             started = time.perf_counter()
-            hits, _ = retriever._search(snapshot, question, vector, 10, mode)  # type: ignore[arg-type]
+            hits = retriever.search_with_vector(question, vector, 10, mode)
             times.append(time.perf_counter() - started)
             figures.append(_hit_figures(snapshot, hits))
         result[f"{mode}_p50_ms"], result[f"{mode}_p95_ms"] = percentile_ms(times, 50), percentile_ms(times, 95)
         returned, distinct, closest = (np.array(column, dtype=np.float64) for column in zip(*figures))
-        result[f"{mode}_hits_mean"], result[f"{mode}_distinct_hits_mean"] = float(returned.mean()), float(distinct.mean())
+        result[f"{mode}_hits_mean"], result[f"{mode}_distinct_hits_mean"] = (
+            float(returned.mean()),
+            float(distinct.mean()),
+        )
         result[f"{mode}_closest_pair_cosine_mean"] = float(closest.mean())
     result["rss_after_queries_mb"] = rss_mb()
     split = rss_split_mb()
-    result["rss_after_queries_anonymous_mb"], result["rss_after_queries_file_backed_mb"] = split["anonymous_mb"], split["file_backed_mb"]
+    result["rss_after_queries_anonymous_mb"], result["rss_after_queries_file_backed_mb"] = (
+        split["anonymous_mb"],
+        split["file_backed_mb"],
+    )
     result["serving_peak_rss_mb"] = peak_rss_mb()
     vectors = np.asarray(snapshot.vectors)  # exact search below reads every vector: measured after the memory figures
     exact_tops = [set(np.argpartition(-(vectors @ vector), 10)[:10].tolist()) for vector in question_vectors]
-    found = [len(set(search_vectors(snapshot.vector_index, vector, 10)[0].tolist()) & exact) / 10 for vector, exact in zip(question_vectors, exact_tops)]
+    found = [
+        len(set(search_vectors(snapshot.vector_index, vector, 10)[0].tolist()) & exact) / 10
+        for vector, exact in zip(question_vectors, exact_tops)
+    ]
     result["recall_at_10"] = float(np.mean(found))
     index = snapshot.vector_index
     if hasattr(index, "nprobe"):  # IVF: recall and FAISS time at other nprobe values, the same questions
@@ -156,15 +174,21 @@ def _folder_sizes(index: Path) -> dict[str, float]:
     groups = {"vectors.faiss": ["vectors.faiss"], "vectors.npy": ["vectors.npy"], "sentences.npy": ["sentences.npy"]}
     out = {f"disk_{name}_mb": sum(sizes.get(f, 0) for f in files) / 2**20 for name, files in groups.items()}
     out["disk_bm25_mb"] = sum(v for k, v in sizes.items() if k.startswith("bm25/")) / 2**20
-    out["disk_passages_mb"] = sum(v for k, v in sizes.items() if k.startswith(("passage_", "sentence_", "text_"))) / 2**20
+    out["disk_passages_mb"] = (
+        sum(v for k, v in sizes.items() if k.startswith(("passage_", "sentence_", "text_"))) / 2**20
+    )
     out["disk_total_mb"] = sum(sizes.values()) / 2**20
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, required=True, help="a real index (e.g. the BBC one built by bench/speed.py)")
-    parser.add_argument("--also", type=Path, nargs="*", default=[], help="more real indexes (e.g. squad-half's), after --source")
+    parser.add_argument(
+        "--source", type=Path, required=True, help="a real index (e.g. the BBC one built by bench/speed.py)"
+    )
+    parser.add_argument(
+        "--also", type=Path, nargs="*", default=[], help="more real indexes (e.g. squad-half's), after --source"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--kind", default="auto", choices=("auto", "flat", "ivf", "hnsw"))
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "results" / "scale-work")
@@ -191,8 +215,21 @@ def main() -> int:
         row: dict[str, object] = {"passages": size, "kind": VectorIndexSettings(kind=args.kind).chosen_kind(size)}  # type: ignore[arg-type]
         for child in ("build", "query"):
             command = [
-                sys.executable, "-m", "bench.scale", "--child", child, "--size", str(size), "--source", str(args.source),
-                "--also", *map(str, args.also), "--kind", args.kind, "--work", str(args.work),
+                sys.executable,
+                "-m",
+                "bench.scale",
+                "--child",
+                child,
+                "--size",
+                str(size),
+                "--source",
+                str(args.source),
+                "--also",
+                *map(str, args.also),
+                "--kind",
+                args.kind,
+                "--work",
+                str(args.work),
             ]
             output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
             row.update(json.loads(output.strip().splitlines()[-1]))

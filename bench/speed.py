@@ -34,9 +34,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from bench.common import BBC, RESULTS, article_titles, free_port, peak_rss_mb, percentile_ms, report, wait_until_up
+
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = 200
 
@@ -254,7 +254,11 @@ def chat_start(index: Path, runs: int, question: str) -> dict[str, float]:
         subprocess.run([sys.executable, "-c", "import gradio"], check=True, env=base)
         samples["import_gradio"].append(time.perf_counter() - started)
         port = free_port()
-        samples["qa_serve"].append(_seconds_to_first_answer([qa_script, "serve", "--index", str(index), "--port", str(port)], port, question, base))
+        samples["qa_serve"].append(
+            _seconds_to_first_answer(
+                [qa_script, "serve", "--index", str(index), "--port", str(port)], port, question, base
+            )
+        )
         port = free_port()
         env = {**base, "QA_INDEX": str(index), "QA_PORT": str(port)}
         samples["ui_py"].append(_seconds_to_first_answer([sys.executable, "ui.py"], port, question, env))
@@ -268,17 +272,30 @@ def chat_start(index: Path, runs: int, question: str) -> dict[str, float]:
 
 
 def _child(part: str, *args: str) -> dict[str, float]:
-    output = subprocess.run([sys.executable, "-m", "bench.speed", "--child", part, *args], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.speed", "--child", part, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=BBC)
-    parser.add_argument("--index", type=Path, default=RESULTS / "bbc-index", help="where the BBC index is built (kept for bench/scale.py)")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=RESULTS / "bbc-index",
+        help="where the BBC index is built (kept for bench/scale.py)",
+    )
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--skip-build", action="store_true", help="reuse the index in --index instead of building it")
-    parser.add_argument("--parts", nargs="+", default=["warm", "chat", "cold", "start"], help="which of warm, chat, cold, start to run")
+    parser.add_argument(
+        "--parts", nargs="+", default=["warm", "chat", "cold", "start"], help="which of warm, chat, cold, start to run"
+    )
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -320,13 +337,17 @@ def main() -> int:
         print(json.dumps(warm, indent=2), flush=True)
     if "chat" in args.parts:
         result["chat"] = _child("chat", *shared)
-        result["chat"]["retrieval_share_of_reply"] = 1 - result["chat"]["ui_only_p50_ms"] / result["chat"]["reply_p50_ms"]
+        result["chat"]["retrieval_share_of_reply"] = (
+            1 - result["chat"]["ui_only_p50_ms"] / result["chat"]["reply_p50_ms"]
+        )
     if "cold" in args.parts:
         result["cold"] = cold(args.index, args.cold_runs, "What did the Bank of England decide about interest rates?")
         result["cold"]["ratio"] = result["cold"]["qa_ask_seconds"] / result["cold"]["floor_seconds"]
         result["cold"]["rss_ratio_to_torch_qa_ask_589mb"] = result["cold"]["qa_ask_peak_rss_mb"] / 589.0
     if "start" in args.parts:
-        result["start"] = chat_start(args.index, args.cold_runs, "What did the Bank of England decide about interest rates?")
+        result["start"] = chat_start(
+            args.index, args.cold_runs, "What did the Bank of England decide about interest rates?"
+        )
     report(result, args.json)
     return 0
 

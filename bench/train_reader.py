@@ -36,9 +36,10 @@ import re
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,9 +47,9 @@ from bench.common import BBC, ROOT
 from bench.fit_answers import CALIBRATION, SQUAD, part_of
 from bench.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl
 from qa.app.evaluate import normalise_answer, read_questions
-from qa.reading.scoring import exact_match, f1_score
 from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
+from qa.reading.scoring import exact_match, f1_score
 
 RESULTS = ROOT / "bench" / "results"
 RETRIEVED = 10  # passages retrieved per question to find positives and negatives
@@ -92,7 +93,9 @@ def paragraph_holding(text: str, position: int) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
-def question_windows(question: dict, hits: Sequence[Any], own_article: str | None, own_text: str | None) -> list[Window]:
+def question_windows(
+    question: dict, hits: Sequence[Any], own_article: str | None, own_text: str | None
+) -> list[Window]:
     """The positive and negative windows of one question, from its retrieved ``hits``."""
     golds = question.get("answers", [])
     positives: list[Window] = []
@@ -155,7 +158,9 @@ def collect_windows(squad_part: str, limit: int = 0) -> tuple[list[Window], dict
     news_retriever = Retriever.load(ensure_index(news_question_corpus(), RESULTS / "news-question-index"))
     for q in news_train:
         own = (q["articles"] or [q.get("topic")])[0]
-        windows += question_windows(q, news_retriever.search(q["question"], k=RETRIEVED), own, article_text(own) if q["answers"] else None)
+        windows += question_windows(
+            q, news_retriever.search(q["question"], k=RETRIEVED), own, article_text(own) if q["answers"] else None
+        )
     seed_retriever = Retriever.load(ensure_index(ROOT / "corpus", RESULTS / "seed-index"))
     for q in calibration:
         hits = seed_retriever.search(q["question"], k=RETRIEVED)
@@ -181,10 +186,19 @@ def held_out_windows(limit: int = 0) -> dict[str, list[Window]]:
     news_dev = [q for q in read_jsonl(NEWS_QA / "dev.jsonl") if q["answers"]][: limit or None]
     return {
         "squad_B_gold_paragraph": [
-            Window(q["question"], squad_paragraph(q["articles"][0]), [], "score", q["answers"]) for q in squad if part_of(q, articles) == "B"
+            Window(q["question"], squad_paragraph(q["articles"][0]), [], "score", q["answers"])
+            for q in squad
+            if part_of(q, articles) == "B"
         ],
         "news_dev_gold_paragraph": [
-            Window(q["question"], paragraph_holding(article_text(q["articles"][0]), q["start"][0]), [], "score", q["answers"]) for q in news_dev
+            Window(
+                q["question"],
+                paragraph_holding(article_text(q["articles"][0]), q["start"][0]),
+                [],
+                "score",
+                q["answers"],
+            )
+            for q in news_dev
         ],
     }
 
@@ -203,8 +217,12 @@ def encode(tok: Any, windows: Sequence[Window]) -> dict[str, Any]:
     """Word pieces of each window and its start/end targets (``[CLS]`` = 0 for no answer)."""
     questions = [tok.convert_tokens_to_string(tok.tokenize(w.question)[:MAX_QUESTION_TOKENS]) for w in windows]
     encoded = tok(
-        questions, [w.passage for w in windows], truncation="only_second", max_length=MAX_TOKENS,
-        return_offsets_mapping=True, return_token_type_ids=True,
+        questions,
+        [w.passage for w in windows],
+        truncation="only_second",
+        max_length=MAX_TOKENS,
+        return_offsets_mapping=True,
+        return_token_type_ids=True,
     )
     targets: list[tuple[list[int], list[int]]] = []
     keep: list[int] = []
@@ -362,7 +380,9 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
     steps_per_epoch = -(-len(lengths) // args.batch)
     total = steps_per_epoch * args.epochs
     warmup = max(1, total // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
+    )
     checkpoint = out / "checkpoint.pt"
     epoch, done = 0, 0
     if checkpoint.is_file():
@@ -388,7 +408,13 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
             schedule.step()
             recent.append(float(loss.detach()))
             if (step + 1) % args.log_every == 0:
-                row = {"epoch": epoch + 1, "step": step + 1, "of": len(batches), "loss": float(np.mean(recent)), "seconds": round(time.perf_counter() - began, 1)}
+                row = {
+                    "epoch": epoch + 1,
+                    "step": step + 1,
+                    "of": len(batches),
+                    "loss": float(np.mean(recent)),
+                    "seconds": round(time.perf_counter() - began, 1),
+                }
                 log.write(json.dumps(row) + "\n")
                 log.flush()
                 print(json.dumps(row), flush=True)
@@ -408,8 +434,19 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
         "windows": len(lengths),
         "word_pieces": sum(lengths),
         "kinds": dict(kinds),
-        "settings": {"epochs": args.epochs, "lr": args.lr, "batch": args.batch, "max_tokens": MAX_TOKENS, "negatives": NEGATIVES, "seed": SEED},
-        "epochs": [json.loads(line) for line in (out / "log.jsonl").read_text(encoding="utf-8").splitlines() if '"scores"' in line],
+        "settings": {
+            "epochs": args.epochs,
+            "lr": args.lr,
+            "batch": args.batch,
+            "max_tokens": MAX_TOKENS,
+            "negatives": NEGATIVES,
+            "seed": SEED,
+        },
+        "epochs": [
+            json.loads(line)
+            for line in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()
+            if '"scores"' in line
+        ],
         "seconds": round(time.perf_counter() - began, 1),
     }
     (out / "model" / "training.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
@@ -439,13 +476,27 @@ def _save(path: Path, reader: Reader, optimiser: Any, schedule: Any, epoch: int,
     import torch
 
     partial = path.with_suffix(".partial")
-    torch.save({"reader": reader.state(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(), "epoch": epoch, "done": done}, partial)
+    torch.save(
+        {
+            "reader": reader.state(),
+            "optimiser": optimiser.state_dict(),
+            "schedule": schedule.state_dict(),
+            "epoch": epoch,
+            "done": done,
+        },
+        partial,
+    )
     partial.replace(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.train_reader", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--squad", choices=("A", "all"), default="A", help="SQuAD-half part A (choosing settings) or all of it (the shipped model)")
+    parser.add_argument(
+        "--squad",
+        choices=("A", "all"),
+        default="A",
+        help="SQuAD-half part A (choosing settings) or all of it (the shipped model)",
+    )
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch", type=int, default=16)

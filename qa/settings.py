@@ -1,164 +1,32 @@
 """Every setting in one place: defaults, environment variables and flags, merged and checked once.
 
-Each ``Option`` names its field, its environment variable, its flag, how its text is
-parsed and what values it accepts. ``Settings.resolve`` starts from the defaults, applies
-the environment, then the flags a command was given, and checks every value it uses; a
-bad one raises ``UsageError`` naming the flag or variable and the accepted values. A
-command resolves only the options it uses, so a malformed ``QA_PORT`` never stops
-``qa ask``. A variable that is empty or only white space counts as unset. Library code takes the objects built here and never reads the environment.
+The options are declared in ``qa.options`` (field, environment variable, flag, parser,
+accepted values). ``Settings.resolve`` starts from the defaults, applies the environment,
+then the flags a command was given, and checks every value it uses; a bad one raises
+``UsageError`` naming the flag or variable and the accepted values. A command resolves
+only the options it uses, so a malformed ``QA_PORT`` never stops ``qa ask``. A variable
+that is empty or only white space counts as unset. Library code takes the objects built
+here and never reads the environment. A renamed option's old flag or variable still
+works for one release, printing a deprecation line.
 """
 
 from __future__ import annotations
 
 import os
-import re
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
-from qa.embedding import BACKENDS, PRECISIONS, EncoderSettings
-from qa.embedding.ray_cluster import RaySettings, check_address
+from qa.embedding import EncoderSettings
+from qa.embedding.ray_cluster import RaySettings
 from qa.errors import UsageError
+from qa.options import OPTION_BY_FIELD, deprecation
 from qa.query.answer import AnswerSettings
-from qa.query.question import MAX_HITS, parse_mode
-from qa.store.milvus.address import DEFAULT_COLLECTION, DEFAULT_LITE_FILE, MilvusAddress, check_collection_name
-from qa.store.vector_index import INDEX_KINDS, SearchTuning
-from qa.types import SEARCH_MODES, SearchMode
-
-DEFAULT_INDEX_DIR = Path("embeddings")
-DEFAULT_CORPUS_DIR = Path("corpus")
-STORES = ("local", "milvus")
-MAX_PORT = 65535
-MAX_PROBE = 65536
-MAX_EF_SEARCH = 65536
-MAX_RAY_ACTORS = 100_000
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("0", "false", "no", "off")
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
-
-
-def _text(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
-    return value.strip()
-
-
-def _int_between(low: int, high: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        if not _WHOLE_NUMBER.fullmatch(value.strip()):
-            raise ValueError(f"must be a whole number between {low} and {high}, not {value!r}")
-        number = int(value.strip())
-        if not low <= number <= high:
-            raise ValueError(f"must be between {low} and {high}, not {number}")
-        return number
-
-    return parse
-
-
-def _fraction(value: str) -> float:
-    try:
-        number = float(value.strip())
-    except ValueError:
-        raise ValueError(f"must be a number between 0 and 1, not {value!r}") from None
-    if not 0.0 <= number <= 1.0:  # also refuses nan
-        raise ValueError(f"must be between 0 and 1, not {value.strip()}")
-    return number
-
-
-def _flag(value: str) -> bool:
-    word = value.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS or not word:
-        return False
-    raise ValueError(f"must be one of {', '.join(TRUE_WORDS + FALSE_WORDS)}, not {value!r}")
-
-
-def _one_of(choices: Iterable[str]) -> Callable[[str], str]:
-    allowed = tuple(choices)
-
-    def parse(value: str) -> str:
-        if value.strip() not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}, not {value!r}")
-        return value.strip()
-
-    return parse
-
-
-def _mode(value: str) -> SearchMode:
-    if value.strip() not in SEARCH_MODES:
-        raise ValueError(f"must be one of {', '.join(SEARCH_MODES)}, not {value!r}")
-    return parse_mode(value.strip())
-
-
-def _auth(value: str) -> tuple[str, str]:
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise ValueError("takes USER:PASSWORD (both non-empty, joined by a colon)")
-    return user, password
-
-
-def _ray_address(value: str) -> str:
-    address = _text(value)
-    try:
-        check_address(address)
-    except UsageError:
-        raise ValueError(f"is not a Ray address: {address!r}") from None
-    return address
-
-
-def _collection(value: str) -> str:
-    return check_collection_name(value.strip())
-
-
-def _path(value: str) -> Path:
-    return Path(_text(value)).expanduser()
-
-
-@dataclass(frozen=True)
-class Option:
-    """One setting: its field, environment variable, flag, parser and help."""
-
-    field: str
-    env: str | None
-    flag: str | None
-    parse: Callable[[str], Any]
-    help: str
-
-
-OPTIONS: tuple[Option, ...] = (
-    Option("index_dir", "QA_INDEX", "--index", _path, "index folder (default: embeddings)"),
-    Option("corpus_dir", "QA_CORPUS", "--corpus", _path, "articles folder (default: corpus)"),
-    Option("model", "QA_MODEL", "--model", _text, "sentence-transformers model name or path (default: the packaged all-MiniLM-L6-v2)"),
-    Option("backend", "QA_BACKEND", None, _one_of(BACKENDS), "encoder runtime: onnx (default), openvino or torch"),
-    Option("precision", "QA_PRECISION", None, _one_of(PRECISIONS), "precision of a new model export: fp32 (default) or int8"),
-    Option("host", "QA_HOST", "--host", _text, "address the chat binds (default: 127.0.0.1)"),
-    Option("port", "QA_PORT", "--port", _int_between(1, MAX_PORT), f"port of the chat, 1-{MAX_PORT} (default: 7860)"),
-    Option("auth", "QA_AUTH", "--auth", _auth, "USER:PASSWORD required to use the chat"),
-    Option("admin", "QA_ADMIN", "--admin", _flag, "let chat users upload articles and rebuild the index"),
-    Option("mcp", "QA_MCP", "--mcp", _flag, "also serve the MCP tools over streamable HTTP at /mcp"),
-    Option("min_confidence", "QA_MIN_CONFIDENCE", None, _fraction, "0-1, answer only above this confidence (default: 0.5)"),
-    Option("nprobe", "QA_NPROBE", None, _int_between(1, MAX_PROBE), "IVF lists scanned per query (default: as built, a sixteenth of the lists, at least 32)"),
-    Option("ef_search", "QA_EF_SEARCH", None, _int_between(1, MAX_EF_SEARCH), "HNSW beam width (default: 128)"),
-    Option("k", None, "-k", _int_between(1, MAX_HITS), f"passages to retrieve, 1-{MAX_HITS} (default: 5)"),
-    Option("mode", None, "--mode", _mode, "retrieval mode: hybrid, dense or bm25 (default: hybrid)"),
-    Option("vector_index", None, "--vector-index", _one_of(INDEX_KINDS), "FAISS index kind: auto, flat, ivf or hnsw"),
-    Option("max_tokens", None, "--max-tokens", _int_between(16, 8192), "word pieces per passage, 16-8192"),
-    Option("store", "QA_STORE", "--backend", _one_of(STORES), "where the index lives: local (the --index folder, default) or milvus (see --uri)"),
-    Option("uri", "QA_MILVUS_URI", "--uri", _text, f"Milvus Lite file (default ./{DEFAULT_LITE_FILE}) or server (http://host:19530); implies --backend milvus"),
-    Option("token", "QA_MILVUS_TOKEN", "--token", _text, "Milvus credentials (user:password or an API key)"),
-    Option("collection", "QA_COLLECTION", "--collection", _collection, f"Milvus collection name (default: {DEFAULT_COLLECTION})"),
-    Option(
-        "ray", "QA_RAY", "--ray", _ray_address,
-        "embed on Ray actors: local (a cluster on this machine, the default of a bare --ray), auto, ray://HOST:10001 or HOST:6379",
-    ),
-    Option("ray_actors", "QA_RAY_ACTORS", "--ray-actors", _int_between(1, MAX_RAY_ACTORS), "encoder actors on Ray (default: one per CPU, or per GPU)"),
-    Option("ray_gpus", "QA_RAY_GPUS", "--ray-gpus", _flag, "one GPU per Ray encoder actor (needs onnxruntime-gpu on the workers)"),
-)
-OPTION_BY_FIELD = {option.field: option for option in OPTIONS}
-ENV_VARS = tuple(option.env for option in OPTIONS if option.env)
+from qa.store.milvus.address import DEFAULT_COLLECTION, DEFAULT_LITE_FILE, MilvusAddress
+from qa.store.vector_index import SearchTuning
+from qa.types import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, SearchMode
 
 
 @dataclass(frozen=True)
@@ -169,7 +37,7 @@ class Settings:
     index_dir: Path = DEFAULT_INDEX_DIR
     corpus_dir: Path = DEFAULT_CORPUS_DIR
     model: str | None = None
-    backend: str = "onnx"
+    runtime: str = "onnx"
     precision: str = "fp32"
     host: str = "127.0.0.1"
     port: int = 7860
@@ -198,11 +66,14 @@ class Settings:
         *,
         environ: Mapping[str, str] | None = None,
         only: Iterable[str] | None = None,
+        given_old: Mapping[str, str | None] | None = None,
         **defaults: Any,
-    ) -> "Settings":
+    ) -> Settings:
         """Defaults (``defaults`` override the built-in ones), then the environment, then
         ``given`` (flag values as typed, ``None`` when absent); only the fields in ``only``
-        (all when None) are taken from the environment and flags, and each is checked."""
+        (all when None) are taken from the environment and flags, and each is checked.
+        ``given_old``: values typed under a field's deprecated flag (the new flag wins); a
+        deprecated flag or variable in use prints its deprecation line to stderr."""
         environ = os.environ if environ is None else environ
         wanted = set(only) if only is not None else set(OPTION_BY_FIELD)
         unknown = (wanted | set(defaults)) - {f.name for f in fields(cls)}
@@ -213,8 +84,17 @@ class Settings:
             option = OPTION_BY_FIELD[name]
             raw = (given or {}).get(name)
             source = option.flag
+            old_raw = (given_old or {}).get(name)
+            if option.old_flag and old_raw is not None:
+                print(deprecation(option.old_flag, str(option.flag)), file=sys.stderr)
+                if raw is None:
+                    raw, source = old_raw, option.old_flag
             if raw is None and option.env and environ.get(option.env, "").strip():
                 raw, source = environ[option.env], option.env
+            if option.old_env and environ.get(option.old_env, "").strip():
+                print(deprecation(option.old_env, str(option.env)), file=sys.stderr)
+                if raw is None:
+                    raw, source = environ[option.old_env], option.old_env
             if raw is None:
                 continue
             if isinstance(raw, bool):
@@ -229,14 +109,14 @@ class Settings:
     def milvus_address(self) -> MilvusAddress | None:
         """The Milvus collection to use, or None for the local index folder."""
         if self.store == "local" and (self.uri or self.token):
-            raise UsageError("--uri and --token are for --backend milvus: drop them, or use --backend milvus")
+            raise UsageError("--uri and --token are for --store milvus: drop them, or use --store milvus")
         if self.store != "milvus" and self.uri is None:
             return None
         return MilvusAddress(self.uri or DEFAULT_LITE_FILE, self.token, self.collection)
 
     def encoder_settings(self) -> EncoderSettings:
         """How the model is run (``ray``: passages embedded on a Ray cluster)."""
-        return EncoderSettings(backend=self.backend, precision=self.precision, ray=self.ray_settings())
+        return EncoderSettings(backend=self.runtime, precision=self.precision, ray=self.ray_settings())
 
     def ray_settings(self) -> RaySettings | None:
         """Where passages are embedded: None in this process, else on Ray actors."""
@@ -259,17 +139,3 @@ class Settings:
 
 
 #: The settings each command reads; the others are left at their defaults and never parsed.
-MILVUS_SETTINGS = ("store", "uri", "token", "collection")
-RAY_SETTINGS = ("ray", "ray_actors", "ray_gpus")
-COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
-    "index": ("index_dir", "corpus_dir", "model", "backend", "precision", "vector_index", "max_tokens", *MILVUS_SETTINGS, *RAY_SETTINGS),
-    "add": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS, *RAY_SETTINGS),
-    "remove": ("index_dir", "corpus_dir", "model", "backend", "precision", *MILVUS_SETTINGS, *RAY_SETTINGS),
-    "ask": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", "k", "mode", *MILVUS_SETTINGS),
-    "serve": (
-        "index_dir", "corpus_dir", "model", "backend", "precision", "host", "port", "auth", "admin", "mcp",
-        "min_confidence", "nprobe", "ef_search", *MILVUS_SETTINGS,
-    ),
-    "mcp": ("index_dir", "backend", "precision", "min_confidence", "nprobe", "ef_search", *MILVUS_SETTINGS),
-    "eval": ("index_dir", "model", "backend", "precision", "min_confidence", "nprobe", "ef_search", "max_tokens", *MILVUS_SETTINGS),
-}

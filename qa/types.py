@@ -1,10 +1,15 @@
-"""The result types: one frozen dataclass per idea, shared by every module."""
+"""The result types: one frozen dataclass per idea, shared by every module; and the few
+names every stage shares (search modes, the default folders). Imports nothing of ``qa``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from pathlib import Path
+from typing import Literal
 
+DEFAULT_INDEX_DIR = Path("embeddings")
+DEFAULT_CORPUS_DIR = Path("corpus")
 SearchMode = Literal["hybrid", "dense", "bm25"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
 ProgressFn = Callable[[int, int], None]

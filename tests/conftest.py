@@ -1,17 +1,45 @@
-"""Shared fixtures: a fake encoder for fast tests, the real model and a real index for slow ones."""
+"""Shared fixtures: a fake encoder for fast tests, the real model and a real index for slow ones;
+shared helpers (``from conftest import ...``): a free port, the ``qa`` CLI, the dev questions."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-from qa.embedding.hashing import HashingEncoder
+from doubles import HashingEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
 DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev-questions.jsonl"
+QA = str(Path(sys.executable).with_name("qa"))  # the console script of the venv running the tests
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_qa(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``qa ARGS...`` in ``cwd``, output captured as text; ``env`` is added to this process's environment."""
+    return subprocess.run(
+        [QA, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+
+
+def dev_questions(path: Path = DEV_QUESTIONS) -> list[dict[str, Any]]:
+    """The records of a JSON-lines question file (the dev questions by default), blank lines skipped."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 class FakeEncoder(HashingEncoder):

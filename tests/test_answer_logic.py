@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 from conftest import FakeEncoder
 
 from qa import build_index
-from qa.app.chat import previous_questions
+from qa.app.history import previous_questions
 from qa.query.abstention import AbstentionModel, fit_abstention
-from qa.query.answer import answer_cue, quantities
+from qa.query.answer import answer_cue
 from qa.query.followup import FollowUp, context_terms, is_follow_up, resolve_follow_up
 from qa.query.retriever import Retriever
+from qa.reading.compose import figures
 from qa.store.lexical import LexicalIndex, tokenize
 from qa.types import Evidence
 
@@ -27,10 +30,12 @@ def test_follow_up_takes_the_names_of_the_previous_question() -> None:
         "When did he visit Moscow? India's National Security Adviser"
     )
     # a new, complete question is left alone; chains keep the original context
-    assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is Ajit Doval?"]) == FollowUp("Who painted the Mona Lisa?")
-    assert resolve_follow_up("and in 2024?", ["What did India and Russia agree on trade?", "and what about defence?"]).context == (
-        "India and Russia"
+    assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is Ajit Doval?"]) == FollowUp(
+        "Who painted the Mona Lisa?"
     )
+    assert resolve_follow_up(
+        "and in 2024?", ["What did India and Russia agree on trade?", "and what about defence?"]
+    ).context == ("India and Russia")
     assert not is_follow_up("What did the Kremlin say about tariffs imposed by the United States last week?")
     assert context_terms("What is the capital of Australia?") == "Australia"
 
@@ -40,7 +45,10 @@ def test_follow_up_pronoun_becomes_the_person_it_stands_for() -> None:
 
     def phrase_of(turn: FollowUp) -> str:
         asked.append(turn.text)
-        return {"Who is India's ambassador in Moscow?": "Vinay Kumar", "Who did Jaishankar meet in Moscow?": "Vladimir Putin"}[turn.text]
+        return {
+            "Who is India's ambassador in Moscow?": "Vinay Kumar",
+            "Who did Jaishankar meet in Moscow?": "Vladimir Putin",
+        }[turn.text]
 
     # "Who is X?" is answered by the person "he" means next
     taken = resolve_follow_up("Who did he meet?", ["Who is India's ambassador in Moscow?"], phrase_of)
@@ -50,7 +58,10 @@ def test_follow_up_pronoun_becomes_the_person_it_stands_for() -> None:
     assert taken == FollowUp("What did Jaishankar say about trade?")
     # the phrase is asked for only when a follow-up leans on that turn
     asked.clear()
-    assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is India's ambassador in Moscow?"], phrase_of).context == ""
+    assert (
+        resolve_follow_up("Who painted the Mona Lisa?", ["Who is India's ambassador in Moscow?"], phrase_of).context
+        == ""
+    )
     assert asked == []
 
 
@@ -58,7 +69,9 @@ def test_elliptic_follow_up_carries_the_previous_question_and_answer() -> None:
     taken = resolve_follow_up("when?", ["Who signed the executive order on tariffs?"], lambda turn: "Donald Trump")
     assert taken.question == "when? signed the executive order on tariffs Donald Trump"
     # with a word of its own, the earlier subject is only searched with
-    taken = resolve_follow_up("How was the atmosphere?", ["Who did Ambassador Kumar meet in Moscow?"], lambda turn: "Fomin")
+    taken = resolve_follow_up(
+        "How was the atmosphere?", ["Who did Ambassador Kumar meet in Moscow?"], lambda turn: "Fomin"
+    )
     assert taken == FollowUp("How was the atmosphere?", "Ambassador Kumar Moscow")
 
 
@@ -71,9 +84,18 @@ def test_previous_questions_from_gradio_history() -> None:
     assert previous_questions(history) == ["Who is Ajit Doval?", "and Shoigu?"]
 
 
+def test_this_module_imports_no_gradio() -> None:
+    """The answer logic is tested without the web stack: importing this file loads no Gradio."""
+    code = "import sys, test_answer_logic; assert 'gradio' not in sys.modules, 'gradio imported'"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_quantities_and_cues() -> None:
-    assert quantities("trade, which now exceeds $50 billion") == {"$50billion"}
-    assert quantities("Trade volume surpassed $65 billion, up 12 per cent") == {"$65billion", "12%"}
+    assert figures("trade, which now exceeds $50 billion") == {"$50billion"}
+    assert figures("Trade volume surpassed $65 billion, up 12 per cent") == {"$65billion", "12%"}
     assert answer_cue("Why did the US double tariffs?", "The stated reason: oil.") == 1.0
     assert answer_cue("How many sources spoke?", "Two sources said so.") == 1.0
     assert answer_cue("When will Putin visit?", "He visits before the end of 2025.") == 1.0
@@ -139,7 +161,9 @@ def test_min_confidence_changes_what_is_declined(tmp_path: Path) -> None:
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("Zinc news\nZinc exports from Rajasthan rose sharply in March this year.\n", encoding="utf-8")
+    (corpus / "a.txt").write_text(
+        "Zinc news\nZinc exports from Rajasthan rose sharply in March this year.\n", encoding="utf-8"
+    )
     build_index(corpus, tmp_path / "embeddings", encoder=FakeEncoder())
     question = "Did zinc exports from Rajasthan rise in March?"
     confidence = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder()).answer(question).confidence
@@ -148,7 +172,9 @@ def test_min_confidence_changes_what_is_declined(tmp_path: Path) -> None:
     assert step > 1e-6, confidence
     for threshold in (confidence - step, confidence + step):
         settings = Settings.resolve(environ={"QA_MIN_CONFIDENCE": f"{threshold:.9f}"}, only=["min_confidence"])
-        retriever = Retriever.load(tmp_path / "embeddings", encoder=FakeEncoder(), answer_settings=settings.answer_settings())
+        retriever = Retriever.load(
+            tmp_path / "embeddings", encoder=FakeEncoder(), answer_settings=settings.answer_settings()
+        )
         found[threshold > confidence] = retriever.answer(question).found
     assert found == {False: True, True: False}
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from conftest import QA, free_port
 
 from qa.app.render import answer_dict
 from qa.query.retriever import Retriever
@@ -21,13 +20,6 @@ from qa.query.retriever import Retriever
 pytestmark = pytest.mark.slow
 
 QUESTION = "Who is India's National Security Adviser?"
-QA = str(Path(sys.executable).with_name("qa"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +32,16 @@ def server(retriever: Retriever) -> Iterator[str]:
     from qa.app.server import start_chat
     from qa.settings import Settings
 
-    running = start_chat(retriever, Settings(index_dir=retriever.index_dir, port=_free_port(), mcp=True))
+    running = start_chat(retriever, Settings(index_dir=retriever.index_dir, port=free_port(), mcp=True))
     yield running.url
     running.close()
 
 
 def _comparable(answer: dict[str, Any]) -> tuple[Any, ...]:
     """Everything but the floating-point scores (threads may round the last bits differently)."""
-    sentences = [(s["text"], s["start"], s["end"], s["hit_number"], s["also_cited"], s["differs"]) for s in answer["sentences"]]
+    sentences = [
+        (s["text"], s["start"], s["end"], s["hit_number"], s["also_cited"], s["differs"]) for s in answer["sentences"]
+    ]
     return answer["found"], answer["text"], [h["citation"] for h in answer["hits"]], sentences
 
 
@@ -58,7 +52,11 @@ def test_answer_matches_the_library_and_the_chat(server: str, retriever: Retriev
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     body = response.json()
     assert _comparable(body) == _comparable(json.loads(json.dumps(answer_dict(retriever.answer(QUESTION)))))
-    assert body["found"] and "Ajit Doval" in body["text"] and set(body) >= {"question", "confidence", "mode", "sentences", "hits"}
+    assert (
+        body["found"]
+        and "Ajit Doval" in body["text"]
+        and set(body) >= {"question", "confidence", "mode", "sentences", "hits"}
+    )
     from qa.app.render import answer_markdown
 
     reply, _ = Client(f"{server}/", verbose=False).predict(QUESTION, "hybrid", api_name="/ask")
@@ -68,7 +66,10 @@ def test_answer_matches_the_library_and_the_chat(server: str, retriever: Retriev
 def test_search_health_articles_and_schema(server: str, retriever: Retriever) -> None:
     hits = httpx.post(f"{server}/api/search", json={"question": QUESTION, "k": 3, "mode": "bm25"}, timeout=60).json()
     assert hits["mode"] == "bm25" and len(hits["hits"]) == 3
-    assert [h["citation"] for h in hits["hits"]] == [json.loads(json.dumps(answer_dict(retriever.answer(QUESTION, k=3, mode="bm25"))["hits"][i]["citation"])) for i in range(3)]
+    assert [h["citation"] for h in hits["hits"]] == [
+        json.loads(json.dumps(answer_dict(retriever.answer(QUESTION, k=3, mode="bm25"))["hits"][i]["citation"]))
+        for i in range(3)
+    ]
     health = httpx.get(f"{server}/api/health").json()
     assert health["generation"] == retriever.snapshot.generation and health["passages"] == len(retriever.snapshot.table)
     assert health["model"] == retriever.snapshot.manifest.model and health["encoder"]["runtime"] == "onnx"
@@ -94,7 +95,9 @@ def test_search_health_articles_and_schema(server: str, retriever: Retriever) ->
 )
 def test_bad_input_gets_json_errors(server: str, body: Any, status: int, message: str) -> None:
     content = body if isinstance(body, str) else json.dumps(body)
-    response = httpx.post(f"{server}/api/answer", content=content, headers={"content-type": "application/json"}, timeout=60)
+    response = httpx.post(
+        f"{server}/api/answer", content=content, headers={"content-type": "application/json"}, timeout=60
+    )
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert message in error and "Traceback" not in error
@@ -104,7 +107,9 @@ def test_a_body_without_a_length_is_refused(server: str) -> None:
     def chunks():  # type: ignore[no-untyped-def]
         yield b'{"question": "Who met Ajit Doval?"}'
 
-    response = httpx.post(f"{server}/api/answer", content=chunks(), headers={"content-type": "application/json"}, timeout=60)
+    response = httpx.post(
+        f"{server}/api/answer", content=chunks(), headers={"content-type": "application/json"}, timeout=60
+    )
     assert response.status_code == 411 and "Content-Length" in response.json()["error"]
 
 
@@ -123,7 +128,12 @@ def test_mcp_over_http_lists_and_calls_both_tools(server: str, retriever: Retrie
             answer = await client.call_tool("answer_question", {"question": QUESTION})
             search = await client.call_tool("search_articles", {"question": QUESTION, "k": 2})
             bad = await client.call_tool("answer_question", {"question": "   "})
-            return [t.name for t in tools.tools], answer.structured_content or {}, search.structured_content or {}, bool(bad.is_error)
+            return (
+                [t.name for t in tools.tools],
+                answer.structured_content or {},
+                search.structured_content or {},
+                bool(bad.is_error),
+            )
 
     names, answer, search, bad_is_error = asyncio.run(session())
     assert sorted(names) == ["answer_question", "search_articles"]
@@ -148,30 +158,13 @@ def test_mcp_over_stdio(real_index: Path, tmp_path: Path) -> None:
     assert answer["found"] and "Ajit Doval" in answer["text"]
 
 
-def test_the_chat_imports_gradio_without_the_mcp_sdk_which_still_imports_after() -> None:
-    """Half a second of every chat start (docs/benchmarks.md): Gradio's own MCP feature is
-    never used, so its import of the SDK is skipped; ``qa serve --mcp`` still has the SDK."""
-    import subprocess
-
-    code = (
-        "import sys\n"
-        "import qa.app.server\n"
-        "assert 'gradio' in sys.modules\n"
-        "assert 'mcp' not in sys.modules, 'gradio imported the MCP SDK'\n"
-        "from qa.app.mcp_tools import build_mcp\n"
-        "import mcp.server\n"
-        "print('mcp after gradio:', mcp.server.__name__)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "mcp after gradio: mcp.server" in result.stdout
-
-
 def test_auth_protects_the_api_and_mcp(retriever: Retriever) -> None:
     from qa.app.server import start_chat
     from qa.settings import Settings
 
-    running = start_chat(retriever, Settings(index_dir=retriever.index_dir, port=_free_port(), mcp=True, auth=("ann", "s3cret")))
+    running = start_chat(
+        retriever, Settings(index_dir=retriever.index_dir, port=free_port(), mcp=True, auth=("ann", "s3cret"))
+    )
     try:
         url = running.url
         assert httpx.get(f"{url}/api/health").status_code == 401

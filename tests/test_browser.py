@@ -6,17 +6,13 @@ QA_REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
-
-DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev-questions.jsonl"
+from conftest import SEEDS, dev_questions, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +24,8 @@ XSS_ARTICLE = (
     "Port staff said the harbour <img src=x onerror=\"window.__xss = 2; alert('img')\"> repairs took a week.\n"
     "Harbour officials posted <a href=\"javascript:alert('link')\">a link</a> and [a harbour map](javascript:alert('md')).\n"
     "The harbour notice showed ![beacon](http://127.0.0.1:9/beacon.png) and "
-    "<div style=\"position:fixed;top:0;left:0;width:100%;height:100%;background:red\">overlay</div>.\n"
+    '<div style="position:fixed;top:0;left:0;width:100%;height:100%;background:red">overlay</div>.\n'
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +43,7 @@ def chat_url(tmp_path_factory: pytest.TempPathFactory, real_encoder):  # type: i
     shutil.copytree(SEEDS, folder / "corpus")
     (folder / "corpus" / "harbour.txt").write_text(XSS_ARTICLE, encoding="utf-8")
     build_index(folder / "corpus", folder / "embeddings", encoder=real_encoder)
-    settings = Settings(index_dir=str(folder / "embeddings"), port=_free_port())
+    settings = Settings(index_dir=str(folder / "embeddings"), port=free_port())
     running = start_chat(Retriever.load(folder / "embeddings", encoder=real_encoder), settings)
     yield f"http://127.0.0.1:{settings.port}/"
     running.close()
@@ -67,8 +57,15 @@ def page(chat_url: str):  # type: ignore[no-untyped-def]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.dialogs = []  # type: ignore[attr-defined]
@@ -96,7 +93,9 @@ def test_answer_with_citation_and_sources(page) -> None:  # type: ignore[no-unty
 
 
 def test_unanswerable_question_is_declined(page) -> None:  # type: ignore[no-untyped-def]
-    _ask(page, "What are the opening hours of the Louvre museum?", "I could not find an answer to that in the articles.")
+    _ask(
+        page, "What are the opening hours of the Louvre museum?", "I could not find an answer to that in the articles."
+    )
     assert page.locator(".qa-source").count() == 0
     page.screenshot(path=str(ARTIFACTS / "declined.png"), full_page=True)
 
@@ -131,7 +130,7 @@ def test_every_dev_question_shows_each_excerpt_once(page, chat_url: str) -> None
     """Over all dev questions: no sentence twice in the sources panel, match strength in
     words (the score only on hover), and the reader's phrase bold in the highlighted sentence
     when it is sure enough (a bold phrase that is right, or none)."""
-    questions = [json.loads(line)["question"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [q["question"] for q in dev_questions()]
     bold_phrases = 0
     for question in questions:
         page.goto(chat_url)
@@ -143,6 +142,8 @@ def test_every_dev_question_shows_each_excerpt_once(page, chat_url: str) -> None
         sentences = [s.strip() for text in excerpts for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) > 4]
         assert len(sentences) == len(set(sentences)), (question, excerpts)
         where = page.locator(".qa-where").all_inner_texts()
-        assert all("score" not in line and ("answers the question" in line or "related" in line) for line in where), where
+        assert all("score" not in line and ("answers the question" in line or "related" in line) for line in where), (
+            where
+        )
         bold_phrases += page.locator(".qa-source mark b").count() > 0
     assert 2 <= bold_phrases <= len(questions) - 4  # the four unanswerable ones show no passage

@@ -80,7 +80,10 @@ def test_general_rules_on_other_text() -> None:
     )
     article = parse_article(text, article_id="x", source="x.txt", digest="0")
     assert article.title == "Storm hits coast"
-    assert _kept_text(article) == "A storm hit the coast on Monday. Hundreds were evacuated.\nOfficials said damage was limited."
+    assert (
+        _kept_text(article)
+        == "A storm hit the coast on Monday. Hundreds were evacuated.\nOfficials said damage was limited."
+    )
     sections = [b.section for b in article.blocks]
     assert sections[0] != sections[1]  # "Share this article" was removed between them
 

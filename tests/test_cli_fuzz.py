@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.app.cli import EXIT_INTERNAL, main
+from qa.app.cli import EXIT_INTERNAL, build_parser, main, resolve_settings
+from qa.settings import Settings
 
 BAD_WHOLE_NUMBERS = ["abc", "-1", "0", "", " ", "1e3", "3.5", "0x10", "99999999999999999999", "١٢", "5;rm -rf /", "nan"]
 BAD_FRACTIONS = ["abc", "-0.1", "1.5", "nan", "inf", "-inf", " ", "1e9", "0,5", "½"]
@@ -49,7 +50,13 @@ def _cases(tmp: Path) -> list[Case]:
     for value in BAD_WHOLE_NUMBERS:
         cases.append(Case((*ask, "-k", value), 2, "-k"))
         cases.append(Case(("serve", "--index", missing_index, "--port", value), 2, "--port"))
-        cases.append(Case(("index", "--corpus", missing_corpus, "--index", missing_index, "--max-tokens", value), 2, "--max-tokens"))
+        cases.append(
+            Case(
+                ("index", "--corpus", missing_corpus, "--index", missing_index, "--max-tokens", value),
+                2,
+                "--max-tokens",
+            )
+        )
         cases.append(Case(("eval", str(bad_questions), "--max-tokens", value), 2, "--max-tokens"))
         if value.strip():  # an empty variable counts as unset
             cases.append(Case(("serve", "--index", missing_index), 2, "QA_PORT", {"QA_PORT": value}))
@@ -65,11 +72,29 @@ def _cases(tmp: Path) -> list[Case]:
         cases.append(Case((*ask, "-k", value), 2, "-k"))
     for value in BAD_FRACTIONS:
         expected = 2 if value.strip() else 3
-        cases.append(Case(ask, expected, "QA_MIN_CONFIDENCE" if expected == 2 else "no index", {"QA_MIN_CONFIDENCE": value}))
-        cases.append(Case(("eval", str(bad_questions)), 2, "QA_MIN_CONFIDENCE" if expected == 2 else "bad.jsonl:1", {"QA_MIN_CONFIDENCE": value}))
+        cases.append(
+            Case(ask, expected, "QA_MIN_CONFIDENCE" if expected == 2 else "no index", {"QA_MIN_CONFIDENCE": value})
+        )
+        cases.append(
+            Case(
+                ("eval", str(bad_questions)),
+                2,
+                "QA_MIN_CONFIDENCE" if expected == 2 else "bad.jsonl:1",
+                {"QA_MIN_CONFIDENCE": value},
+            )
+        )
     for value in ("tensorrt", "TORCH", "onnxruntime", "1", "ONNX"):
-        cases.append(Case(ask, 2, "QA_BACKEND", {"QA_BACKEND": value}))
-        cases.append(Case(("index", "--corpus", missing_corpus, "--index", missing_index), 2, "QA_BACKEND", {"QA_BACKEND": value}))
+        cases.append(Case(ask, 2, "QA_RUNTIME", {"QA_RUNTIME": value}))
+        cases.append(
+            Case(
+                ("index", "--corpus", missing_corpus, "--index", missing_index), 2, "QA_RUNTIME", {"QA_RUNTIME": value}
+            )
+        )
+        cases.append(Case(ask, 2, "QA_BACKEND", {"QA_BACKEND": value}))  # the former name, deprecated
+    for value in ("faiss", "MILVUS", "", "local "):
+        expected = 3 if value == "local " else 2
+        cases.append(Case((*ask, "--store", value), expected, "--store" if expected == 2 else "no index"))
+        cases.append(Case((*ask, "--backend", value), expected, "--backend"))  # the former name, deprecated
     for value in ("maybe", "2", "y e s"):
         cases.append(Case(("serve", "--index", missing_index), 2, "QA_ADMIN", {"QA_ADMIN": value}))
     # Ray's variables (README "Ray"): refused before any cluster starts.
@@ -84,7 +109,13 @@ def _cases(tmp: Path) -> list[Case]:
         cases.append(Case(("serve", "--index", missing_index, "--auth", value), 2, "--auth"))
         cases.append(Case(("serve", "--index", missing_index), 2, "QA_AUTH", {"QA_AUTH": value}))
     for value in ("fastest", "IVF", "", "hnsw2"):
-        cases.append(Case(("index", "--corpus", missing_corpus, "--index", missing_index, "--vector-index", value), 2, "--vector-index"))
+        cases.append(
+            Case(
+                ("index", "--corpus", missing_corpus, "--index", missing_index, "--vector-index", value),
+                2,
+                "--vector-index",
+            )
+        )
     for value in ("sparse", "HYBRID", "", "dense,bm25"):
         cases.append(Case((*ask, "--mode", value), 2, "--mode"))
     for value in ("foo", "", ",", "hybrid,foo", "dense;bm25"):
@@ -92,12 +123,29 @@ def _cases(tmp: Path) -> list[Case]:
     for value in BAD_TEXT:
         cases.append(Case((*ask[:2], "--index", value), 2, "--index"))
         cases.append(Case(("index", "--corpus", value, "--index", missing_index), 2, "--corpus"))
-        cases.append(Case(("index", "--corpus", missing_corpus, "--index", missing_index, "--model", value), 2, "--model"))
-        cases.append(Case(("ask", value, "--index", missing_index), 2 if not value.strip() else 3, "question" if not value.strip() else "no index"))
+        cases.append(
+            Case(("index", "--corpus", missing_corpus, "--index", missing_index, "--model", value), 2, "--model")
+        )
+        cases.append(
+            Case(
+                ("ask", value, "--index", missing_index),
+                2 if not value.strip() else 3,
+                "question" if not value.strip() else "no index",
+            )
+        )
         if "\x00" not in value:  # an environment cannot hold NUL; a blank variable counts as unset
             cases.append(Case(ask[:2], 3, "no index in embeddings", {"QA_INDEX": value}))
-            cases.append(Case(("index", "--index", missing_index), 4, "no usable article in corpus", {"QA_CORPUS": value}))
-            cases.append(Case(("index", "--corpus", missing_corpus, "--index", missing_index), 4, "no usable article", {"QA_MODEL": value}))
+            cases.append(
+                Case(("index", "--index", missing_index), 4, "no usable article in corpus", {"QA_CORPUS": value})
+            )
+            cases.append(
+                Case(
+                    ("index", "--corpus", missing_corpus, "--index", missing_index),
+                    4,
+                    "no usable article",
+                    {"QA_MODEL": value},
+                )
+            )
     cases.append(Case(("ask", "x" * 10_000, "--index", missing_index), 2, "characters long"))
     # Missing, wrong-kind and unwritable paths: the index or corpus error, with its fix.
     cases += [
@@ -160,10 +208,63 @@ def test_bad_values_end_in_a_clear_message_and_the_documented_exit_code(
             problems.append("more than a short message")
         if problems:
             failures.append({"argv": case.argv, "env": case.env, "problems": problems, "stderr": err[-400:]})
-    assert not failures, json.dumps(failures[:10], indent=1, ensure_ascii=False) + f"\n... {len(failures)} failures in all"
+    assert not failures, (
+        json.dumps(failures[:10], indent=1, ensure_ascii=False) + f"\n... {len(failures)} failures in all"
+    )
 
 
 def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["--help"], ["ask", "--help"], ["index", "--help"], ["serve", "--help"], ["eval", "--help"], ["remove", "--help"]):
+    for argv in (
+        ["--help"],
+        ["ask", "--help"],
+        ["index", "--help"],
+        ["serve", "--help"],
+        ["eval", "--help"],
+        ["remove", "--help"],
+    ):
         assert main(argv) == 0
         assert "usage: qa" in capsys.readouterr().out
+
+
+def test_store_and_runtime_have_their_own_names(capsys: pytest.CaptureFixture[str]) -> None:
+    args = build_parser().parse_args(["ask", "q", "--store", "milvus"])
+    assert resolve_settings(args).store == "milvus"
+    settings = Settings.resolve(environ={"QA_RUNTIME": "torch"}, only=["runtime"])
+    assert settings.runtime == "torch" and settings.encoder_settings().backend == "torch"
+    assert capsys.readouterr().err == ""
+    main(["ask", "--help"])
+    assert "--store" in capsys.readouterr().out
+
+
+def test_the_former_names_still_work_for_one_release_with_a_deprecation_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = build_parser().parse_args(["ask", "q", "--backend", "milvus"])
+    assert resolve_settings(args).store == "milvus"
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "qa: --backend is deprecated and will be removed in the next release: use --store instead (same values)"
+    ]
+    settings = Settings.resolve(environ={"QA_BACKEND": "torch"}, only=["runtime"])
+    assert settings.runtime == "torch" and settings.encoder_settings().backend == "torch"
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "qa: QA_BACKEND is deprecated and will be removed in the next release: use QA_RUNTIME instead (same values)"
+    ]
+    # The new name wins over the old one, which is still reported.
+    args = build_parser().parse_args(["ask", "q", "--store", "local", "--backend", "milvus"])
+    assert resolve_settings(args).store == "local" and "--backend is deprecated" in capsys.readouterr().err
+    settings = Settings.resolve(environ={"QA_RUNTIME": "openvino", "QA_BACKEND": "torch"}, only=["runtime"])
+    assert settings.runtime == "openvino" and "QA_BACKEND is deprecated" in capsys.readouterr().err
+    # A whole command: the deprecation line, then the command's own outcome.
+    for name in [n for n in os.environ if n.startswith("QA_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("QA_BACKEND", "onnx")
+    assert main(["ask", "q", "--index", str(tmp_path / "none"), "--backend", "local"]) == 3
+    lines = capsys.readouterr().err.splitlines()
+    assert (
+        len(lines) == 3
+        and "use --store" in lines[0] + lines[1]
+        and "use QA_RUNTIME" in lines[0] + lines[1]
+        and "no index" in lines[2]
+    )

@@ -16,7 +16,12 @@ def test_front_matter_sets_metadata_and_offsets_stay_in_the_file(tmp_path: Path)
     (tmp_path / "world" / "story.md").write_text(text, encoding="utf-8")
     article = scan_corpus(tmp_path).articles[0]
     assert article.article_id == "world/story"
-    assert (article.title, article.publisher, article.url, article.date) == ("Given title", "Wire", "https://example.org/a", "2025-08-07")
+    assert (article.title, article.publisher, article.url, article.date) == (
+        "Given title",
+        "Wire",
+        "https://example.org/a",
+        "2025-08-07",
+    )
     block = article.blocks[0]
     assert text[block.start : block.end] == "Body sentence here. Another one."
 

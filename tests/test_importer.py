@@ -14,7 +14,9 @@ from qa.ingest.importer import import_files
 def test_good_and_bad_files_together(tmp_path: Path) -> None:
     given = tmp_path / "given"
     given.mkdir()
-    (given / "story.txt").write_text("Harbour closed\nA cyclone closed the Chennai harbour for two days.\n", encoding="utf-8")
+    (given / "story.txt").write_text(
+        "Harbour closed\nA cyclone closed the Chennai harbour for two days.\n", encoding="utf-8"
+    )
     (given / "page.html").write_text(
         "<html><head><title>Zinc output soars</title></head><body><article><p>Zinc production in Rajasthan rose by 40 percent "
         "in August, the state mining department said on Monday.</p></article></body></html>",
@@ -36,7 +38,20 @@ def test_good_and_bad_files_together(tmp_path: Path) -> None:
         "",
     ]
     (given / "batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    names = ["story.txt", "page.html", "empty.txt", "binary.md", "latin1.txt", "huge.txt", "notes.pdf", "bare.html", "folder", "link.txt", "batch.jsonl", "missing.txt"]
+    names = [
+        "story.txt",
+        "page.html",
+        "empty.txt",
+        "binary.md",
+        "latin1.txt",
+        "huge.txt",
+        "notes.pdf",
+        "bare.html",
+        "folder",
+        "link.txt",
+        "batch.jsonl",
+        "missing.txt",
+    ]
     report = import_files([given / name for name in names], tmp_path / "corpus")
     assert sorted(report.written) == ["rail-link-opens.md", "story.txt", "zinc-output-soars.md"]
     reasons = {Path(p.path).name: p.reason for p in report.problems}
@@ -50,7 +65,7 @@ def test_good_and_bad_files_together(tmp_path: Path) -> None:
     assert "symbolic link" in reasons["link.txt"]
     assert "no such file" in reasons["missing.txt"]
     assert "not valid JSON" in reasons["batch.jsonl:2"]
-    assert "non-empty \"text\"" in reasons["batch.jsonl:3"] and "non-empty \"text\"" in reasons["batch.jsonl:4"]
+    assert 'non-empty "text"' in reasons["batch.jsonl:3"] and 'non-empty "text"' in reasons["batch.jsonl:4"]
     assert (tmp_path / "corpus" / "story.txt").read_text(encoding="utf-8").startswith("Harbour closed")
     again = import_files([given / "story.txt"], tmp_path / "corpus")
     assert again.written == () and "already in the corpus" in again.problems[0].reason

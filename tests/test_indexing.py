@@ -26,7 +26,9 @@ def test_incremental_update_embeds_only_what_changed(corpus_copy: Path, tmp_path
     again = build_index(corpus_copy, index, encoder=encoder)
     assert encoder.encoded_passages == 0 and again.generation == first.generation
 
-    (corpus_copy / "new.txt").write_text("New story\nA brand new article about trade. It has two sentences.\n", encoding="utf-8")
+    (corpus_copy / "new.txt").write_text(
+        "New story\nA brand new article about trade. It has two sentences.\n", encoding="utf-8"
+    )
     changed = sorted(corpus_copy.glob("003_*"))[0]
     changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more sentence was added today.\n", encoding="utf-8")
     sorted(corpus_copy.glob("004_*"))[0].unlink()
@@ -94,7 +96,9 @@ def test_failed_build_leaves_previous_index_serving(corpus_copy: Path, tmp_path:
     assert Retriever.load(index, encoder=FakeEncoder()).search("Doval", k=3)
 
 
-def test_crash_while_writing_leaves_previous_index(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_while_writing_leaves_previous_index(
+    corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index = tmp_path / "embeddings"
     build_index(corpus_copy, index, encoder=FakeEncoder())
     before = current_generation(index)
@@ -155,7 +159,9 @@ def test_a_damaged_new_generation_never_replaces_the_served_one(corpus_copy: Pat
     assert retriever.snapshot.generation == serving and retriever.search("Doval", k=2)
 
 
-def test_concurrent_index_runs_are_serialised(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrent_index_runs_are_serialised(
+    corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A build that starts while another holds the lock does its work only after the release."""
     import threading
     import time
@@ -193,7 +199,9 @@ def test_an_update_keeps_the_split_settings_the_index_was_built_with(corpus_copy
     from qa.passages.splitter import SplitSettings
 
     index = tmp_path / "embeddings"
-    build_index(corpus_copy, index, encoder=FakeEncoder(), settings=SplitSettings(title_in_embedding=True, max_tokens=64))
+    build_index(
+        corpus_copy, index, encoder=FakeEncoder(), settings=SplitSettings(title_in_embedding=True, max_tokens=64)
+    )
     report = build_index(corpus_copy, index, encoder=FakeEncoder())  # no settings: keep the index's own
     assert report.full_rebuild_reason is None and report.passages_embedded == 0
     changed = build_index(corpus_copy, index, encoder=FakeEncoder(), settings=SplitSettings())
@@ -211,7 +219,9 @@ def test_incremental_bm25_scores_equal_a_fresh_build(corpus_copy: Path, tmp_path
     build_index(corpus_copy, index, encoder=FakeEncoder())
     snapshot = load_snapshot(index)
     titles = {r.article_id: r.title for r in snapshot.manifest.articles}
-    fresh = LexicalIndex.build([embedding_text(titles[p.article_id], p.text, SplitSettings()) for p in snapshot.passages])
+    fresh = LexicalIndex.build(
+        [embedding_text(titles[p.article_id], p.text, SplitSettings()) for p in snapshot.passages]
+    )
     for query in ["zinc exports Rajasthan", "Doval Shoigu Moscow", "oil tariffs India", "Kudankulam nuclear"]:
         assert np.allclose(snapshot.lexical.scores(query), fresh.scores(query), atol=1e-5), query
 
@@ -233,7 +243,9 @@ def test_unchanged_files_are_not_read_again_but_edits_are_seen(corpus_copy: Path
 
 
 @pytest.mark.parametrize("kind", ["ivf", "hnsw"])
-def test_every_vector_index_kind_serves_and_is_kept_by_plain_updates(corpus_copy: Path, tmp_path: Path, kind: str) -> None:
+def test_every_vector_index_kind_serves_and_is_kept_by_plain_updates(
+    corpus_copy: Path, tmp_path: Path, kind: str
+) -> None:
     from qa.store.vector_index import VectorIndexSettings
 
     index = tmp_path / "embeddings"
@@ -258,3 +270,50 @@ def test_a_corpus_of_only_bad_files_names_a_few_and_counts_the_rest(tmp_path: Pa
         build_index(corpus, tmp_path / "index", encoder=FakeEncoder())
     message = str(refused.value)
     assert "empty-00.txt" in message and "and 7 more" in message and "empty-11.txt" not in message
+
+
+def test_a_renamed_article_is_not_embedded_again_and_is_found_under_its_new_id(
+    corpus_copy: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "embeddings"
+    encoder = FakeEncoder()
+    build_index(corpus_copy, index, encoder=encoder)
+    old = sorted(corpus_copy.glob("002_*"))[0]
+    passage = next(p.text for p in load_snapshot(index).passages if p.article_id == old.stem)
+    old.rename(corpus_copy / "renamed-story.txt")
+    encoder.encoded_passages = 0
+    report = build_index(corpus_copy, index, encoder=encoder)
+    assert report.passages_embedded == encoder.encoded_passages == 0
+    assert report.added == () and report.changed == ()  # the same bytes: unchanged under the new id, the old id gone
+    assert report.removed == (old.stem,) and "renamed-story" in report.unchanged and len(report.unchanged) == 5
+    snapshot = load_snapshot(index)
+    assert "renamed-story" in snapshot.articles and old.stem not in snapshot.articles
+    assert snapshot.articles["renamed-story"].source == "renamed-story.txt"
+    hit = Retriever.load(index, encoder=FakeEncoder()).search(passage, k=1, mode="dense")[0]
+    assert "renamed-story" in {hit.citation.article_id, *(c.article_id for c in hit.also_in)}
+    assert old.stem not in {hit.citation.article_id, *(c.article_id for c in hit.also_in)}
+    assert build_index(corpus_copy, index, encoder=encoder).generation == report.generation  # nothing left to do
+
+
+def test_one_location_names_a_folder_or_a_milvus_collection(tmp_path: Path) -> None:
+    from qa import Library
+    from qa.errors import UsageError
+    from qa.store.milvus.address import MilvusAddress, parse_location
+
+    assert parse_location("embeddings") == Path("embeddings") and parse_location(tmp_path) == tmp_path
+    assert parse_location("milvus:./milvus.db") == MilvusAddress("./milvus.db")
+    assert parse_location("milvus:http://host:19530#news") == MilvusAddress("http://host:19530", None, "news")
+    assert parse_location("milvus://host:19530") == MilvusAddress("http://host:19530")
+    address = MilvusAddress(str(tmp_path / "m.db"), "user:secret", "news")
+    assert parse_location(address) is address and parse_location(address.location) == MilvusAddress(
+        address.uri, None, "news"
+    )
+    with pytest.raises(UsageError, match="collection"):
+        parse_location("milvus:./milvus.db#no-dash")
+    folder = Library(tmp_path / "corpus", tmp_path / "embeddings")
+    assert folder.location == folder.index_dir == tmp_path / "embeddings" and folder.milvus is None
+    collection = Library(tmp_path / "corpus", "milvus:" + str(tmp_path / "m.db"), export_dir=tmp_path / "exports")
+    assert collection.milvus == collection.location == MilvusAddress(str(tmp_path / "m.db"))
+    assert collection.index_dir == tmp_path / "exports" and not collection.has_index()  # no file yet: nothing connects
+    keyword = Library(tmp_path / "corpus", tmp_path / "embeddings", milvus=address)
+    assert keyword.location == address and keyword.index_dir == tmp_path / "embeddings"

@@ -8,31 +8,23 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DEV_QUESTIONS, ROOT, SEEDS, FakeEncoder
+from conftest import ROOT, SEEDS, FakeEncoder, dev_questions, run_qa
 
 from qa import Library, Retriever
+from qa.app.cli import main
 from qa.errors import BackendError, IndexIncompatibleError
 from qa.store.milvus.address import MilvusAddress
 from qa.store.milvus.connection import connection_error
 from qa.store.milvus.meta import FREQUENCY_CHUNK, FrequencyTable, frequency_rows, query_all
 from qa.store.milvus.schema import names, one_of, visible
 from qa.store.milvus.view import MilvusIndex
+from qa.store.snapshot import load_snapshot
 
-QA = str(Path(sys.executable).with_name("qa"))
 BBC = ROOT.parent / "shared" / "news" / "bbc"
-
-
-def _questions() -> list[dict[str, object]]:
-    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _qa(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([QA, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
 # -- fast: no server ---------------------------------------------------------------------------
@@ -56,7 +48,10 @@ def test_filters_quote_article_ids_and_frequencies_fit_in_rows() -> None:
 def test_a_server_refusing_credentials_or_absent_is_named_with_the_fix() -> None:
     server = MilvusAddress("http://milvus.example:19530", token="root:wrong")
     # the texts Milvus servers answer (milvus-io/milvus #37714, pymilvus #2206)
-    wrong = connection_error(server, RuntimeError("StatusCode.UNAUTHENTICATED auth check failure, please check username and password are correct"))
+    wrong = connection_error(
+        server,
+        RuntimeError("StatusCode.UNAUTHENTICATED auth check failure, please check username and password are correct"),
+    )
     missing = connection_error(server, RuntimeError("missing authorization in header"))
     down = connection_error(server, RuntimeError("Fail connecting to server on milvus.example:19530"))
     assert "--token" in str(wrong) and "--token" in str(missing) and "root:wrong" not in str(wrong)
@@ -83,7 +78,7 @@ def test_every_dev_question_gets_the_local_answer_from_milvus(real_index: Path, 
     milvus = Retriever.connect(lite, export_dir=real_index / "embeddings")
     try:
         assert milvus.snapshot.manifest.passage_count == local.snapshot.manifest.passage_count
-        for row in _questions():
+        for row in dev_questions():
             question = str(row["question"])
             a, b = milvus.answer(question), local.answer(question)
             assert (a.found, a.text, a.span) == (b.found, b.text, b.span), question
@@ -91,7 +86,10 @@ def test_every_dev_question_gets_the_local_answer_from_milvus(real_index: Path, 
             cited = [(a.hits[x.hit_number - 1].citation.source, x.start, x.end) for x in a.sentences]
             assert cited == [(b.hits[x.hit_number - 1].citation.source, x.start, x.end) for x in b.sentences], question
             for hit in a.hits:  # exact citations: the cited characters of the file are the passage
-                assert hit.text == (SEEDS / hit.citation.source).read_text(encoding="utf-8")[hit.citation.start : hit.citation.end]
+                assert (
+                    hit.text
+                    == (SEEDS / hit.citation.source).read_text(encoding="utf-8")[hit.citation.start : hit.citation.end]
+                )
             for mode in ("dense", "bm25"):
                 assert milvus.search(question, k=3, mode=mode), (question, mode)
     finally:
@@ -99,16 +97,28 @@ def test_every_dev_question_gets_the_local_answer_from_milvus(real_index: Path, 
 
 
 @pytest.mark.slow
-def test_a_local_index_is_copied_without_embedding_and_serves_the_same_vectors(real_index: Path, tmp_path: Path) -> None:
+def test_a_local_index_is_copied_without_embedding_and_serves_the_same_vectors(
+    real_index: Path, tmp_path: Path
+) -> None:
     address = MilvusAddress(str(tmp_path / "copy.db"))
     library = Library(real_index / "corpus", real_index / "embeddings", milvus=address)
     first = library.copy_to_milvus()
     again = library.copy_to_milvus()
-    assert first.passages_embedded == 0 and len(first.added) == 5 and first.passages_total == 50 or first.passages_total > 0
-    assert again.added == again.changed == again.removed == () and len(again.unchanged) == 5 and again.generation == first.generation
+    assert first.passages_embedded == 0
+    assert len(first.added) == 5
+    assert first.passages_total == load_snapshot(real_index / "embeddings").manifest.passage_count > 0
+    assert (
+        again.added == again.changed == again.removed == ()
+        and len(again.unchanged) == 5
+        and again.generation == first.generation
+    )
     index = MilvusIndex.open(address)
     local = Retriever.load(real_index / "embeddings").snapshot
-    rows = list(query_all(index.client, names(address)[0], visible(index.state.generation), ["id", "article_id", "start", "dense"]))
+    rows = list(
+        query_all(
+            index.client, names(address)[0], visible(index.state.generation), ["id", "article_id", "start", "dense"]
+        )
+    )
     assert len(rows) == local.manifest.passage_count
     by_span = {(r.article_id, int(s), int(e)): i for i, r in enumerate(local.passages) for s, e in [(r.start, r.end)]}
     for row in rows:
@@ -136,7 +146,11 @@ def test_updates_embed_only_what_changed_and_readers_switch_to_whole_generations
         handle.write("\nThe drill added this closing sentence about a harbour in Valparaiso.\n")
     articles[1].unlink()
     report = library.update()
-    assert report.added == ("bbc-added",) and report.changed == (articles[0].stem,) and report.removed == (articles[1].stem,)
+    assert (
+        report.added == ("bbc-added",)
+        and report.changed == (articles[0].stem,)
+        and report.removed == (articles[1].stem,)
+    )
     assert 0 < report.passages_embedded < built.passages_embedded and len(report.unchanged) == 3
     assert reader.snapshot.generation == before  # readers keep their generation until they refresh
     assert reader.refresh() and reader.snapshot.generation != before
@@ -155,6 +169,58 @@ def test_updates_embed_only_what_changed_and_readers_switch_to_whole_generations
 
 
 @pytest.mark.slow
+def test_a_renamed_article_is_not_embedded_again_and_is_found_under_its_new_id(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    address = MilvusAddress(str(tmp_path / "milvus.db"))
+    encoder = FakeEncoder()
+    library = Library(corpus, address.location, export_dir=tmp_path / "embeddings", encoder=encoder)  # milvus:<file>#qa
+    built = library.update()
+    old = sorted(corpus.glob("002_*"))[0]
+    index = MilvusIndex.open(address)
+    before = {
+        int(row["start"]): row
+        for row in query_all(
+            index.client, names(address)[0], one_of("article_id", [old.stem]), ["start", "text", "dense"]
+        )
+    }
+    old.rename(corpus / "renamed-story.txt")
+    encoder.encoded_passages = 0
+    report = library.update()
+    assert report.passages_embedded == encoder.encoded_passages == 0
+    assert (
+        report.added == () and report.changed == ()
+    )  # as the local index reports it: unchanged under the new id, the old id gone
+    assert report.removed == (old.stem,) and "renamed-story" in report.unchanged and len(report.unchanged) == 5
+    assert report.passages_total == built.passages_total and report.generation != built.generation
+    reader = Retriever.load(address.location, encoder=FakeEncoder())
+    index = reader.snapshot
+    assert isinstance(index, MilvusIndex) and index.state.passage_count == report.passages_total
+    assert "renamed-story" in index.records and old.stem not in index.records
+    assert index.records["renamed-story"].source == "renamed-story.txt"
+    rows = list(
+        query_all(
+            index.client, names(address)[0], visible(index.state.generation), ["article_id", "start", "text", "dense"]
+        )
+    )
+    assert len(rows) == report.passages_total and old.stem not in {row["article_id"] for row in rows}
+    moved = [row for row in rows if row["article_id"] == "renamed-story"]
+    assert sorted(int(row["start"]) for row in moved) == sorted(before)
+    for row in moved:  # the very vectors embedded at first, read back from the collection
+        assert row["text"] == before[int(row["start"])]["text"]
+        assert np.array_equal(
+            np.asarray(row["dense"], dtype=np.float32), np.asarray(before[int(row["start"])]["dense"], dtype=np.float32)
+        )
+    passage = moved[0]["text"]
+    for mode in ("dense", "bm25", "hybrid"):
+        hit = reader.search(passage, k=1, mode=mode)[0]
+        cited = {hit.citation.article_id, *(c.article_id for c in hit.also_in)}
+        assert "renamed-story" in cited and old.stem not in cited, mode
+    assert library.update().generation == report.generation  # nothing left to do
+    index.client.close()
+
+
+@pytest.mark.slow
 def test_a_kill_at_every_step_of_a_publish_leaves_a_whole_generation_served() -> None:
     from bench.milvus_crash_drill import AFTER_SWITCH, run_milvus_drill
     from qa.store.faults import MILVUS_POINTS
@@ -167,50 +233,77 @@ def test_a_kill_at_every_step_of_a_publish_leaves_a_whole_generation_served() ->
 
 
 @pytest.mark.slow
-def test_the_cli_builds_asks_and_refuses_bad_input_with_exit_codes(real_index: Path, tmp_path: Path) -> None:
+def test_the_cli_builds_asks_and_refuses_bad_input_with_exit_codes(
+    real_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     shutil.copytree(SEEDS, tmp_path / "corpus")
-    shutil.copytree(real_index / "embeddings" / "exports", tmp_path / "embeddings" / "exports")  # the model export, made once
-    built = _qa("index", "--uri", "./milvus.db", "--collection", "seeds", "--quiet", cwd=tmp_path)
+    shutil.copytree(
+        real_index / "embeddings" / "exports", tmp_path / "embeddings" / "exports"
+    )  # the model export, made once
+    built = run_qa(
+        "index", "--uri", "./milvus.db", "--collection", "seeds", "--quiet", cwd=tmp_path
+    )  # the console script, in its own process
     assert built.returncode == 0, built.stderr
     assert "collection 'seeds'" in built.stdout and "5 added" in built.stdout
-    asked = _qa("ask", "Who met Ajit Doval in Moscow?", "--uri", "./milvus.db", "--collection", "seeds", "--json", cwd=tmp_path)
-    assert asked.returncode == 0, asked.stderr
-    assert "Doval" in json.loads(asked.stdout)["text"] and "Traceback" not in asked.stderr
+    monkeypatch.chdir(tmp_path)
+
+    def qa(*args: str) -> tuple[int, str, str]:
+        """``qa ARGS...`` in this process: exit code, stdout, stderr."""
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err and "internal error" not in err, err
+        return code, out, err
+
+    seeds = ("--uri", "./milvus.db", "--collection", "seeds")
+    code, out, err = qa("ask", "Who met Ajit Doval in Moscow?", *seeds, "--json")
+    assert code == 0, err
+    assert "Doval" in json.loads(out)["text"]
 
     story = tmp_path / "story.txt"
     story.write_text("Harbour pilots in Valparaiso went on strike on Tuesday over night shifts.\n", encoding="utf-8")
-    added = _qa("add", str(story), "--index-now", "--uri", "./milvus.db", "--collection", "seeds", cwd=tmp_path)
-    assert added.returncode == 0 and "1 added" in added.stdout and "1 of " in added.stdout, added.stderr
-    strike = _qa("ask", "Who went on strike in Valparaiso?", "--uri", "./milvus.db", "--collection", "seeds", "--json", cwd=tmp_path)
-    assert strike.returncode == 0 and json.loads(strike.stdout)["hits"][0]["citation"]["article_id"] == "story", strike.stderr
-    removed = _qa("remove", "story", "--uri", "./milvus.db", "--collection", "seeds", cwd=tmp_path)
-    assert removed.returncode == 0 and "1 removed" in removed.stdout, removed.stderr
-    gone = _qa("ask", "Who went on strike in Valparaiso?", "--uri", "./milvus.db", "--collection", "seeds", "--json", cwd=tmp_path)
-    assert all(hit["citation"]["article_id"] != "story" for hit in json.loads(gone.stdout)["hits"])
+    code, out, err = qa("add", str(story), "--index-now", *seeds)
+    assert code == 0, err
+    assert "1 added" in out and "1 of " in out, out
+    code, out, err = qa("ask", "Who went on strike in Valparaiso?", *seeds, "--json")
+    assert code == 0, err
+    assert json.loads(out)["hits"][0]["citation"]["article_id"] == "story"
+    code, out, err = qa("remove", "story", *seeds)
+    assert code == 0, err
+    assert "1 removed" in out, out
+    code, out, err = qa("ask", "Who went on strike in Valparaiso?", *seeds, "--json")
+    assert all(hit["citation"]["article_id"] != "story" for hit in json.loads(out)["hits"])
 
-    missing = _qa("ask", "Who met Ajit Doval?", "--uri", "./other.db", cwd=tmp_path)
-    assert missing.returncode == 3 and "qa index --uri ./other.db" in missing.stderr and not (tmp_path / "other.db").exists()
-    down = _qa("ask", "Who met Ajit Doval?", "--uri", "http://127.0.0.1:9", cwd=tmp_path)
-    assert down.returncode == 3 and "cannot reach Milvus at http://127.0.0.1:9" in down.stderr
-    suffix = _qa("ask", "Who met Ajit Doval?", "--uri", "./milvus.txt", cwd=tmp_path)
-    assert suffix.returncode == 2 and "must end in .db" in suffix.stderr
-    mixed = _qa("ask", "Who met Ajit Doval?", "--backend", "local", "--uri", "./milvus.db", cwd=tmp_path)
-    assert mixed.returncode == 2 and "--backend milvus" in mixed.stderr
-    wrong_name = _qa("ask", "Who met Ajit Doval?", "--uri", "./milvus.db", "--collection", "no-dash", cwd=tmp_path)
-    assert wrong_name.returncode == 2 and "--collection" in wrong_name.stderr
+    code, _, err = qa("ask", "Who met Ajit Doval?", "--uri", "./other.db")
+    assert code == 3 and "qa index --uri ./other.db" in err, err
+    assert not (tmp_path / "other.db").exists()
+    code, _, err = qa("ask", "Who met Ajit Doval?", "--uri", "http://127.0.0.1:9")
+    assert code == 3 and "cannot reach Milvus at http://127.0.0.1:9" in err, err
+    code, _, err = qa("ask", "Who met Ajit Doval?", "--uri", "./milvus.txt")
+    assert code == 2 and "must end in .db" in err, err
+    code, _, err = qa("ask", "Who met Ajit Doval?", "--store", "local", "--uri", "./milvus.db")
+    assert code == 2 and "--store milvus" in err, err
+    code, _, err = qa("ask", "Who met Ajit Doval?", "--uri", "./milvus.db", "--collection", "no-dash")
+    assert code == 2 and "--collection" in err, err
 
+    # another process holds a Milvus Lite file (this one serves ./milvus.db itself now, so it holds another)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from qa.store.milvus.connection import connect; from qa.store.milvus.address import MilvusAddress;"
-         " connect(MilvusAddress('./milvus.db')); print('open', flush=True); time.sleep(120)"],
-        cwd=tmp_path, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from qa.store.milvus.connection import connect; from qa.store.milvus.address import MilvusAddress;"
+            " connect(MilvusAddress('./held.db')); print('open', flush=True); time.sleep(120)",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
-        held = _qa("ask", "Who met Ajit Doval?", "--uri", "./milvus.db", "--collection", "seeds", cwd=tmp_path)
-        assert held.returncode == 3 and "open in another process" in held.stderr and "Traceback" not in held.stderr
+        code, _, err = qa("ask", "Who met Ajit Doval?", "--uri", "./held.db")
+        assert code == 3 and "open in another process" in err, err
     finally:
         holder.kill()
         holder.wait()
-    time.sleep(0.5)
-    copied = _qa("index", "--to", "milvus", "--uri", "./copy.db", "--index", str(real_index / "embeddings"), cwd=tmp_path)
-    assert copied.returncode == 0 and "0 of 50 passages embedded" in copied.stdout, copied.stderr
+    code, out, err = qa("index", "--to", "milvus", "--uri", "./copy.db", "--index", str(real_index / "embeddings"))
+    assert code == 0, err
+    assert "0 of 50 passages embedded" in out, out

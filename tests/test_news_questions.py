@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_qa
 
 from bench.common import BBC
 from bench.news_questions import (
@@ -30,7 +29,6 @@ from bench.news_questions import (
 pytestmark = pytest.mark.skipif(not BBC.is_dir(), reason="needs ../shared/news/bbc")
 
 FILES = [NEWS_QA / f"{name}.jsonl" for name in SPLITS]
-QA = str(Path(sys.executable).with_name("qa"))
 
 
 def _all() -> list[dict]:
@@ -53,7 +51,11 @@ def test_ids_are_unique_and_the_split_goes_by_article() -> None:
         for record in read_jsonl(path):
             assert split_of(topic_of(record)) == path.stem, record["id"]
     by_split = {path.stem: {topic_of(r) for r in read_jsonl(path)} for path in FILES}
-    assert not (by_split["train"] & by_split["dev"]) and not (by_split["train"] & by_split["test"]) and not (by_split["dev"] & by_split["test"])
+    assert (
+        not (by_split["train"] & by_split["dev"])
+        and not (by_split["train"] & by_split["test"])
+        and not (by_split["dev"] & by_split["test"])
+    )
 
 
 def test_the_set_is_as_large_and_varied_as_its_readme_says() -> None:
@@ -66,7 +68,10 @@ def test_the_set_is_as_large_and_varied_as_its_readme_says() -> None:
     assert figures["gold_outside_most_alike_sentence"] >= 0.10
     assert set(figures["types"]) == set(TYPES) and set(figures["kinds"]) == set(KINDS)
     dev, test = stats(read_jsonl(NEWS_QA / "dev.jsonl")), stats(read_jsonl(NEWS_QA / "test.jsonl"))
-    assert 0.10 <= dev["questions"] / figures["questions"] <= 0.20 and 0.10 <= test["questions"] / figures["questions"] <= 0.20
+    assert (
+        0.10 <= dev["questions"] / figures["questions"] <= 0.20
+        and 0.10 <= test["questions"] / figures["questions"] <= 0.20
+    )
     readme = (NEWS_QA / "README.md").read_text(encoding="utf-8")
     assert f"{figures['questions']:,} questions" in readme and f"{figures['articles']} articles" in readme
 
@@ -101,12 +106,11 @@ def test_qa_eval_runs_on_the_dev_split(tmp_path: Path) -> None:
     for article in {topic_of(r) for r in records}:
         shutil.copy(BBC / f"{article}.txt", corpus / f"{article}.txt")
     index = tmp_path / "index"
-    built = subprocess.run([QA, "index", "--corpus", str(corpus), "--index", str(index), "--quiet"], capture_output=True, text=True, timeout=600)
+    built = run_qa("index", "--corpus", str(corpus), "--index", str(index), "--quiet", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
     out = tmp_path / "dev.json"
-    run = subprocess.run(
-        [QA, "eval", str(NEWS_QA / "dev.jsonl"), "--index", str(index), "--modes", "hybrid", "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
+    run = run_qa(
+        "eval", str(NEWS_QA / "dev.jsonl"), "--index", str(index), "--modes", "hybrid", "--json", str(out), cwd=tmp_path
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"hybrid", run.stdout)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DEV_QUESTIONS, ROOT
+from conftest import ROOT, dev_questions
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ def _bbc_passages(encoder, count: int) -> tuple[list[str], list[list[tuple[int, 
 
 
 def _questions() -> list[str]:
-    return [json.loads(line)["question"] for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [q["question"] for q in dev_questions()]
 
 
 def test_export_vectors_match_sentence_transformers(real_encoder, torch_encoder) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +66,9 @@ def test_the_same_answers_as_the_torch_encoder(real_index: Path, torch_encoder, 
     Library(real_index / "corpus", tmp_path / "torch-index", encoder=torch_encoder).update()
     onnx = Retriever.load(real_index / "embeddings")
     torch_side = Retriever.load(tmp_path / "torch-index", encoder=torch_encoder)
-    assert onnx.snapshot.manifest.encoder["runtime"] == "onnx" and torch_side.snapshot.manifest.encoder == {"runtime": "torch"}
+    assert onnx.snapshot.manifest.encoder["runtime"] == "onnx" and torch_side.snapshot.manifest.encoder == {
+        "runtime": "torch"
+    }
     for question in _questions():
         a, b = onnx.answer(question, k=10), torch_side.answer(question, k=10)
         assert [h.citation for h in a.hits] == [h.citation for h in b.hits], question
@@ -138,4 +140,6 @@ def test_a_long_build_runs_torch_and_records_the_export(real_index: Path, tmp_pa
     assert np.min(np.sum(built.snapshot.vectors[:] * reference.snapshot.vectors[:], axis=1)) >= 0.9999
     for question in _questions():
         a, b = built.answer(question), reference.answer(question)
-        assert (a.found, a.text, [h.citation for h in a.hits]) == (b.found, b.text, [h.citation for h in b.hits]), question
+        assert (a.found, a.text, [h.citation for h in a.hits]) == (b.found, b.text, [h.citation for h in b.hits]), (
+            question
+        )

@@ -8,9 +8,9 @@ from qa.ingest.corpus import parse_article, scan_corpus
 from qa.passages.splitter import SplitSettings, split_article
 
 
-def _passages(article, settings=SplitSettings()):  # type: ignore[no-untyped-def]
+def _passages(article, settings=None):  # type: ignore[no-untyped-def]
     encoder = FakeEncoder()
-    return split_article(article, encoder.token_offsets, settings, encoder.max_tokens)
+    return split_article(article, encoder.token_offsets, settings or SplitSettings(), encoder.max_tokens)
 
 
 def test_spans_are_exact_and_sentences_inside() -> None:

@@ -44,8 +44,22 @@ def test_target_spans_are_the_gold_answers_word_pieces() -> None:
 def test_the_probe_runs_and_reports_part_b(train: str, tmp_path: Path) -> None:
     out = tmp_path / "probe.json"
     run = subprocess.run(
-        [sys.executable, "-m", "bench.reader_probe", "--train", train, "--epochs", "1", "--limit", "24", "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "bench.reader_probe",
+            "--train",
+            train,
+            "--epochs",
+            "1",
+            "--limit",
+            "24",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     report = json.loads(out.read_text())

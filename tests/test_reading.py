@@ -20,7 +20,9 @@ from qa.types import Span
 
 def _reading(starts: list[float], ends: list[float], passage_from: int = 2) -> WindowReading:
     n = len(starts)
-    offsets = tuple((0, 0) if i < passage_from else ((i - passage_from) * 4, (i - passage_from) * 4 + 3) for i in range(n))
+    offsets = tuple(
+        (0, 0) if i < passage_from else ((i - passage_from) * 4, (i - passage_from) * 4 + 3) for i in range(n)
+    )
     in_passage = np.array([i >= passage_from for i in range(n)])
     return WindowReading(np.array(starts, dtype=np.float32), np.array(ends, dtype=np.float32), offsets, in_passage)
 
@@ -64,7 +66,9 @@ def _found(hit: int, article: str, start: int, end: int, text: str, probability:
 def test_the_answer_sentence_is_the_one_that_holds_the_span() -> None:
     units = [_unit(1, "a", 0, 50), _unit(1, "a", 51, 120), _unit(1, "a", 0, 120), _unit(2, "b", 60, 90)]
     assert unit_holding(units, _found(1, "a", 70, 75, "45%", 0.9)) == 1  # the shortest that holds it
-    assert unit_holding(units, _found(1, "a", 45, 60, "across", 0.9)) == 2  # across two sentences: the unit holding both
+    assert (
+        unit_holding(units, _found(1, "a", 45, 60, "across", 0.9)) == 2
+    )  # across two sentences: the unit holding both
     assert unit_holding(units, _found(2, "b", 10, 12, "no", 0.9)) is None
 
 

@@ -18,7 +18,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,13 +26,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import DEV_QUESTIONS, ROOT, SEEDS
+from conftest import DEV_QUESTIONS, QA, ROOT, SEEDS, free_port
 
 pytestmark = pytest.mark.slow
 
 README = ROOT / "README.md"
 NOT_RUN = ("make ", "python -m bench")
-QA = str(Path(sys.executable).with_name("qa"))
 
 
 def readme_blocks(language: str) -> list[str]:
@@ -84,12 +82,6 @@ def test_the_readme_parser_sees_every_command() -> None:
     assert all("Who is India's National Security Adviser?" in v for v in ask)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _tiny_beir(folder: Path) -> None:
     """Six documents, two judged queries: a BEIR folder small enough to index in seconds."""
     (folder / "qrels").mkdir(parents=True)
@@ -103,7 +95,10 @@ def _tiny_beir(folder: Path) -> None:
     }
     lines = [json.dumps({"_id": k, "title": t, "text": x}) for k, (t, x) in docs.items()]
     (folder / "corpus.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    queries = [{"_id": "q1", "text": "Does vitamin D help bone density?"}, {"_id": "q2", "text": "What raises blood pressure?"}]
+    queries = [
+        {"_id": "q1", "text": "Does vitamin D help bone density?"},
+        {"_id": "q2", "text": "What raises blood pressure?"},
+    ]
     (folder / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries) + "\n", encoding="utf-8")
     (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td5\t1\n", encoding="utf-8")
 
@@ -120,9 +115,18 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "</article></body></html>",
         encoding="utf-8",
     )
-    (work / "story.txt").write_text("Harbour closed\nA cyclone closed the Chennai harbour for two days, officials said.\n", encoding="utf-8")
-    (work / "notes.md").write_text("# Tea exports\n\nTea exports from Assam grew by 12 percent this year, traders said.\n", encoding="utf-8")
-    batch = [{"title": "Rail link opens", "text": "A new rail link between Pune and Nashik opened on Friday, the railway said."}]
+    (work / "story.txt").write_text(
+        "Harbour closed\nA cyclone closed the Chennai harbour for two days, officials said.\n", encoding="utf-8"
+    )
+    (work / "notes.md").write_text(
+        "# Tea exports\n\nTea exports from Assam grew by 12 percent this year, traders said.\n", encoding="utf-8"
+    )
+    batch = [
+        {
+            "title": "Rail link opens",
+            "text": "A new rail link between Pune and Nashik opened on Friday, the railway said.",
+        }
+    ]
     (work / "batch.jsonl").write_text("\n".join(json.dumps(r) for r in batch) + "\n", encoding="utf-8")
     shutil.copy(DEV_QUESTIONS, work / "questions.jsonl")
     _tiny_beir(root / "shared" / "eval" / "scifact")
@@ -135,7 +139,15 @@ def _environment() -> dict[str, str]:
 
 def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # stdin closed: `qa mcp` (a stdio server) ends at the end of its input
-    return subprocess.run([QA, *argv[1:]], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, env=_environment())
+    return subprocess.run(
+        [QA, *argv[1:]],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_environment(),
+    )
 
 
 def serve_page(argv: list[str], port: int, cwd: Path, env: dict[str, str]) -> str:
@@ -165,7 +177,7 @@ def serve_page(argv: list[str], port: int, cwd: Path, env: dict[str, str]) -> st
 
 
 def _serve(argv: list[str], cwd: Path) -> None:
-    port = _free_port()
+    port = free_port()
     serve_page([QA, *(str(port) if word == "7860" else word for word in argv[1:])], port, cwd, _environment())
 
 
@@ -185,7 +197,12 @@ def test_every_documented_command_and_flag_runs(workspace: Path) -> None:
                 assert result.returncode == 0, f"{shown} exited {result.returncode}:\n{output}"
                 assert "Traceback" not in output, f"{shown}:\n{output}"
             ran.append(shown)
-    flags = {word for command in readme_commands() if command.startswith("qa ") for word in re.findall(r"(?<![\w-])-{1,2}[a-z][\w-]*", command)}
+    flags = {
+        word
+        for command in readme_commands()
+        if command.startswith("qa ")
+        for word in re.findall(r"(?<![\w-])-{1,2}[a-z][\w-]*", command)
+    }
     used = {word for shown in ran for word in shlex.split(shown) if word.startswith("-")}
     assert flags <= used, f"flags documented but never run: {sorted(flags - used)}"
     assert (workspace / "out.json").is_file() and (workspace / "scifact.json").is_file()
@@ -198,15 +215,19 @@ def test_the_python_example_runs(workspace: Path, tmp_path: Path) -> None:
     shutil.copytree(SEEDS, work / "corpus")
     shutil.copy(workspace / "story.txt", work / "story.txt")
     script = work / "example.py"
-    script.write_text(block + "\nassert answer.found and 'Doval' in answer.text\nprint('example ok')\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, str(script)], cwd=work, capture_output=True, text=True, timeout=600, env=_environment())
+    script.write_text(
+        block + "\nassert answer.found and 'Doval' in answer.text\nprint('example ok')\n", encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=work, capture_output=True, text=True, timeout=600, env=_environment()
+    )
     assert result.returncode == 0 and "example ok" in result.stdout, result.stdout + result.stderr
     assert not (work / "corpus" / "story.txt").exists()
 
 
 def test_make_chat_starts_the_chat_on_a_fresh_index(tmp_path: Path) -> None:
     """``make chat`` runs ``python ui.py``: it builds the index on first start and serves."""
-    port = _free_port()
+    port = free_port()
     env = {**_environment(), "QA_INDEX": str(tmp_path / "embeddings"), "QA_PORT": str(port)}
     output = serve_page([sys.executable, str(ROOT / "ui.py")], port, tmp_path, env)
     assert "building it from" in output
@@ -217,8 +238,15 @@ def test_make_chat_on_a_corpus_without_articles_says_what_to_do(tmp_path: Path) 
     """The index is built in a thread while Gradio imports; its error still ends ``ui.py``
     with one line and the documented exit code (4: nothing to index), no traceback."""
     (tmp_path / "corpus").mkdir()
-    env = {**_environment(), "QA_CORPUS": str(tmp_path / "corpus"), "QA_INDEX": str(tmp_path / "embeddings"), "QA_PORT": str(_free_port())}
-    result = subprocess.run([sys.executable, str(ROOT / "ui.py")], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    env = {
+        **_environment(),
+        "QA_CORPUS": str(tmp_path / "corpus"),
+        "QA_INDEX": str(tmp_path / "embeddings"),
+        "QA_PORT": str(free_port()),
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "ui.py")], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env
+    )
     assert result.returncode == 4, result.stdout + result.stderr
     assert "ui.py: no usable article" in result.stderr and "add articles" in result.stderr
     assert "Traceback" not in result.stderr

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEV_QUESTIONS
+from conftest import dev_questions, free_port, run_qa
 
+from qa.query.answer import AnswerSettings
 from qa.query.retriever import Retriever
 
 pytestmark = pytest.mark.slow
@@ -18,10 +16,6 @@ pytestmark = pytest.mark.slow
 
 def _norm(text: str) -> str:
     return " ".join(text.lower().split())
-
-
-def _questions() -> list[dict]:
-    return [json.loads(line) for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +33,17 @@ def test_every_citation_is_exact_in_the_source_file(retriever: Retriever, real_i
 
 def test_passages_fit_the_model(retriever: Retriever, real_encoder) -> None:  # type: ignore[no-untyped-def]
     special = 2  # [CLS] and [SEP]
-    lengths = [len(offsets) + special for offsets in real_encoder.token_offsets([p.text for p in retriever.snapshot.passages])]
+    lengths = [
+        len(offsets) + special for offsets in real_encoder.token_offsets([p.text for p in retriever.snapshot.passages])
+    ]
     assert max(lengths) <= real_encoder.max_tokens
 
 
 def test_dev_questions(retriever: Retriever) -> None:
     """Held-out questions (the decline model was fitted on eval/calibration-questions.jsonl)."""
-    answerable = [q for q in _questions() if q["answers"]]
-    unanswerable = [q for q in _questions() if not q["answers"]]
+    questions = dev_questions()
+    answerable = [q for q in questions if q["answers"]]
+    unanswerable = [q for q in questions if not q["answers"]]
     answered = answered_right = 0
     for q in answerable:
         answer = retriever.answer(q["question"], k=5)
@@ -61,8 +58,26 @@ def test_dev_questions(retriever: Retriever) -> None:
 
 
 def test_far_questions_are_declined(retriever: Retriever) -> None:
-    for question in ["What is the capital of Australia?", "How tall is Mount Everest?", "Who won the Champions League?"]:
+    for question in [
+        "What is the capital of Australia?",
+        "How tall is Mount Everest?",
+        "Who won the Champions League?",
+    ]:
         assert not retriever.answer(question).found, question
+
+
+def test_the_readers_no_answer_declines_what_the_sentence_evidence_would_answer(real_index: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    """With the decline model switched off (min_confidence 0), only the reader's veto declines."""
+    questions = [q["question"] for q in dev_questions() if not q["answers"]]
+    vetoing = Retriever.load(
+        real_index / "embeddings", encoder=real_encoder, answer_settings=AnswerSettings(min_confidence=0.0)
+    )
+    assert not any(vetoing.answer(q).found for q in questions)
+    off = AnswerSettings(min_confidence=0.0, no_answer_veto=1.01)
+    assert all(
+        Retriever.load(real_index / "embeddings", encoder=real_encoder, answer_settings=off).answer(q).found
+        for q in questions
+    )
 
 
 def test_two_articles_with_the_same_fact_are_both_cited(retriever: Retriever) -> None:
@@ -76,7 +91,12 @@ def test_different_figures_are_both_shown(retriever: Retriever) -> None:
     answer = retriever.answer("How much is trade between India and Russia worth?")
     assert "$50 billion" in answer.text and "$65 billion" in answer.text
     # each figure is cited from its own article (the reader's answer first, the other beside it)
-    cited = {s.text.count("$50 billion") * "001" + s.text.count("$65 billion") * "002": answer.hits[s.hit_number - 1].citation.article_id[:3] for s in answer.sentences}
+    cited = {
+        s.text.count("$50 billion") * "001" + s.text.count("$65 billion") * "002": answer.hits[
+            s.hit_number - 1
+        ].citation.article_id[:3]
+        for s in answer.sentences
+    }
     assert cited.get("001") == "001" and cited.get("002") == "002"
 
 
@@ -99,7 +119,9 @@ def test_a_new_topic_is_answered_in_the_previous_subject(retriever: Retriever) -
     # a defence sentence (British or American spelling), not the meeting sentence again
     assert answer.found and "defen" in answer.text.lower() and answer.text != first.text
     # a pronoun becomes the previous answer's name
-    taken, answer = retriever.answer_follow_up("What did he say about Putin's visit?", ["Who is India's National Security Adviser?"])
+    taken, answer = retriever.answer_follow_up(
+        "What did he say about Putin's visit?", ["Who is India's National Security Adviser?"]
+    )
     assert taken.question == "What did Ajit Doval say about Putin's visit?" and "almost finalized" in answer.text
 
 
@@ -113,28 +135,18 @@ def test_answer_sentences_are_verbatim_and_cited(retriever: Retriever, real_inde
         assert hit.citation.start <= sentence.start < sentence.end <= hit.citation.end
 
 
-def _qa(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "qa.app.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
 def test_cli_ask_json_and_exit_codes(real_index: Path) -> None:
-    found = _qa("ask", "--json", "Who is India's National Security Adviser?", cwd=real_index)
+    found = run_qa("ask", "--json", "Who is India's National Security Adviser?", cwd=real_index)
     assert found.returncode == 0, found.stderr
     data = json.loads(found.stdout)
     assert data["found"] is True and "Ajit Doval" in data["text"]
     assert data["hits"] and {"article_id", "title", "source", "start", "end"} <= set(data["hits"][0]["citation"])
-    missing = _qa("ask", "Who painted the Mona Lisa?", cwd=real_index)
+    missing = run_qa("ask", "Who painted the Mona Lisa?", cwd=real_index)
     assert missing.returncode == 1 and "could not find" in missing.stdout
-    empty = _qa("ask", "   ", cwd=real_index)
+    empty = run_qa("ask", "   ", cwd=real_index)
     assert empty.returncode == 2 and "empty" in empty.stderr
-    no_index = _qa("ask", "anything", "--index", "nowhere", cwd=real_index)
+    no_index = run_qa("ask", "anything", "--index", "nowhere", cwd=real_index)
     assert no_index.returncode == 3 and "qa index" in no_index.stderr
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
@@ -143,7 +155,7 @@ def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
     from qa.app.server import start_chat
     from qa.settings import Settings
 
-    settings = Settings(port=_free_port())
+    settings = Settings(port=free_port())
     running = start_chat(retriever, settings)
     try:
         client = Client(f"http://127.0.0.1:{settings.port}/", verbose=False)
@@ -177,9 +189,11 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
         encoding="utf-8",
     )
     note = tmp_path / "harbour.txt"
-    note.write_text("Harbour closed\nA cyclone closed the Chennai harbour for two days, port officials said.\n", encoding="utf-8")
+    note.write_text(
+        "Harbour closed\nA cyclone closed the Chennai harbour for two days, port officials said.\n", encoding="utf-8"
+    )
     settings = Settings(
-        index_dir=str(tmp_path / "embeddings"), corpus_dir=str(tmp_path / "corpus"), port=_free_port(), admin=True
+        index_dir=str(tmp_path / "embeddings"), corpus_dir=str(tmp_path / "corpus"), port=free_port(), admin=True
     )
     running = start_chat(Retriever.load(settings.index_dir, encoder=real_encoder), settings, allowed_paths=[])
     try:
@@ -187,9 +201,9 @@ def test_added_articles_are_answered_without_a_restart(real_index: Path, real_en
         before, _ = client.predict("How much did zinc production in Rajasthan rise?", "hybrid", api_name="/ask")
         assert "40 percent" not in before
         paths = ["--corpus", settings.corpus_dir, "--index", settings.index_dir]
-        added = _qa("add", str(page), *paths[:2], cwd=tmp_path)
+        added = run_qa("add", str(page), *paths[:2], cwd=tmp_path)
         assert added.returncode == 0 and "zinc-output-soars-in-rajasthan.md" in added.stdout, added.stderr
-        indexed = _qa("index", "--quiet", *paths, cwd=tmp_path)
+        indexed = run_qa("index", "--quiet", *paths, cwd=tmp_path)
         assert indexed.returncode == 0 and "1 added" in indexed.stdout, indexed.stderr
         reply, sources = client.predict("How much did zinc production in Rajasthan rise?", "hybrid", api_name="/ask")
         assert "40 percent" in reply and "Zinc output soars" in reply and "<mark>" in sources

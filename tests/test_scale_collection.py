@@ -27,7 +27,11 @@ def test_a_collection_is_distinct_texts_with_consistent_parts(real_index: Path, 
     texts = [table.text(row) for row in range(len(table))]
     assert len(set(texts)) == len(texts) == 400  # no copies: every passage a distinct text
     assert texts[: len(real.table)] == [real.table.text(row) for row in range(len(real.table))]
-    real_sentences = {p.text[s.start - p.start : s.end - p.start] for p in (real.table.passage(r, "") for r in range(len(real.table))) for s in p.sentences}
+    real_sentences = {
+        p.text[s.start - p.start : s.end - p.start]
+        for p in (real.table.passage(r, "") for r in range(len(real.table)))
+        for s in p.sentences
+    }
     for row in range(collection.real_passages, len(table)):
         passage = table.passage(row, "synthetic")
         pieces = [passage.text[s.start - passage.start : s.end - passage.start] for s in passage.sentences]
@@ -43,8 +47,13 @@ def test_a_collection_is_distinct_texts_with_consistent_parts(real_index: Path, 
     assert sum(record.passage_count for record in collection.records) == 400
     manifest = replace(real.manifest, passage_count=400, articles=tuple(collection.records), checksums={}, sizes={})
     write_generation(
-        tmp_path, manifest=manifest, table=table, vectors=collection.vectors, sentence_vectors=collection.sentence_vectors,
-        vector_index=build_vector_index(collection.vectors), lexical=lexical,
+        tmp_path,
+        manifest=manifest,
+        table=table,
+        vectors=collection.vectors,
+        sentence_vectors=collection.sentence_vectors,
+        vector_index=build_vector_index(collection.vectors),
+        lexical=lexical,
     )
     assert len(load_snapshot(tmp_path).table) == 400  # loads and passes every size check
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -10,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import FakeEncoder
+from conftest import FakeEncoder, free_port
 
 from qa import build_index
 from qa.app.server import start_chat
@@ -18,12 +17,6 @@ from qa.query.retriever import Retriever
 from qa.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +28,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     folder = tmp_path_factory.mktemp("secure")
     shutil.copytree(SEEDS, folder / "corpus")
     build_index(folder / "corpus", folder / "embeddings", encoder=FakeEncoder())
-    settings = Settings(index_dir=str(folder / "embeddings"), corpus_dir=str(folder / "corpus"), port=_free_port())
+    settings = Settings(index_dir=str(folder / "embeddings"), corpus_dir=str(folder / "corpus"), port=free_port())
     running = start_chat(Retriever.load(folder / "embeddings", encoder=FakeEncoder()), settings)
     yield f"http://127.0.0.1:{settings.port}", folder
     running.close()
@@ -138,7 +131,9 @@ def test_lone_surrogate_sent_as_raw_json(server) -> None:  # type: ignore[no-unt
 
     url, _ = server
     body = b'{"data": ["Who met \\ud800 Ajit Doval\\u0000 in Moscow?", "hybrid"]}'
-    request = urllib.request.Request(url + "/gradio_api/call/ask", data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "/gradio_api/call/ask", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         event = json.loads(response.read())["event_id"]
     with urllib.request.urlopen(f"{url}/gradio_api/call/ask/{event}", timeout=60) as response:

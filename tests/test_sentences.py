@@ -11,7 +11,10 @@ def _split(text: str) -> list[str]:
 
 def test_abbreviations_and_initials_do_not_split() -> None:
     text = "Indian Foreign Minister S. Jaishankar met Mr. Putin in the U.S. capital. Talks went well."
-    assert _split(text) == ["Indian Foreign Minister S. Jaishankar met Mr. Putin in the U.S. capital.", "Talks went well."]
+    assert _split(text) == [
+        "Indian Foreign Minister S. Jaishankar met Mr. Putin in the U.S. capital.",
+        "Talks went well.",
+    ]
 
 
 def test_quotes_and_question_marks() -> None:
@@ -20,7 +23,9 @@ def test_quotes_and_question_marks() -> None:
 
 
 def test_lowercase_after_period_does_not_split() -> None:
-    assert _split("It costs 3.5 billion. e.g. this stays together.") == ["It costs 3.5 billion. e.g. this stays together."]
+    assert _split("It costs 3.5 billion. e.g. this stays together.") == [
+        "It costs 3.5 billion. e.g. this stays together."
+    ]
 
 
 def test_offsets_are_exact_inside_a_larger_text() -> None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
+
+from conftest import dev_questions
 
 from qa.app.render import answer_dict, sources_html
 from qa.query.retriever import Retriever
 from qa.query.sources import answer_sources
 from qa.types import Answer, AnswerSentence, Citation, Hit
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = "First sentence here. Second one follows. Third is the answer. Fourth ends it. Fifth stands apart."
 
 
@@ -41,7 +41,7 @@ def test_overlapping_passages_of_one_article_merge_into_one_excerpt() -> None:
 
 def test_no_sentence_is_shown_twice_for_any_dev_question(real_index: Path) -> None:
     retriever = Retriever.load(real_index / "embeddings")
-    questions = [json.loads(line)["question"] for line in (ROOT.parent / "shared" / "eval" / "dev-questions.jsonl").read_text().splitlines() if line.strip()]
+    questions = [q["question"] for q in dev_questions()]
     for question in questions:
         answer = retriever.answer(question)
         sources = answer_sources(answer)
@@ -49,8 +49,12 @@ def test_no_sentence_is_shown_twice_for_any_dev_question(real_index: Path) -> No
         for i, a in enumerate(sources):
             for b in sources[i + 1 :]:
                 same_article = a.citation.article_id == b.citation.article_id
-                assert not (same_article and a.citation.start < b.citation.end and b.citation.start < a.citation.end), question
-        sentences = [part.strip() for text in shown for part in re.split(r"(?<=[.!?])\s+", text) if len(part.split()) > 4]
+                assert not (same_article and a.citation.start < b.citation.end and b.citation.start < a.citation.end), (
+                    question
+                )
+        sentences = [
+            part.strip() for text in shown for part in re.split(r"(?<=[.!?])\s+", text) if len(part.split()) > 4
+        ]
         assert len(sentences) == len(set(sentences)), question
         if answer.span is not None:  # the span is exact: the cited file holds it at its offsets
             cited = answer.hits[answer.sentences[0].hit_number - 1].citation

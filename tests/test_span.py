@@ -7,13 +7,11 @@ import pytest
 
 from qa.query.answer_type import answer_type, content_stems
 from qa.query.choice_model import fit_choice
+from qa.query.phrase_rules import find_span, question_marks, question_names, question_words
 from qa.query.phrases import candidate_phrases, words_of
-from qa.query.span import find_span, question_marks, question_names, question_words
 from qa.store.lexical import tokenize
 
-SUPER_BOWL = (
-    "The game was played on February 7, 2016, at Levi's Stadium in the San Francisco Bay Area at Santa Clara, California."
-)
+SUPER_BOWL = "The game was played on February 7, 2016, at Levi's Stadium in the San Francisco Bay Area at Santa Clara, California."
 
 
 @pytest.mark.parametrize(
@@ -58,7 +56,11 @@ def test_candidates_leave_out_the_question_words() -> None:
         ("When was the game played?", SUPER_BOWL, "February 7, 2016"),
         ("Who met Ajit Doval in Moscow?", "Ajit Doval met Sergei Shoygu in Moscow on Thursday.", "Sergei Shoygu"),
         ("How many civilians did the attack kill?", "The attack in April killed 26 civilians, officials said.", "26"),
-        ("Where did Super Bowl 50 take place?", "Super Bowl 50 took place at Levi's Stadium in Santa Clara.", "Levi's Stadium"),
+        (
+            "Where did Super Bowl 50 take place?",
+            "Super Bowl 50 took place at Levi's Stadium in Santa Clara.",
+            "Levi's Stadium",
+        ),
         (  # a percentage question gets the percentage, not the first number ("one data" before)
             "What percentage of Indian arms imports by value comes from Russia today?",
             "Just to give you one data point – so in the Cold War, 90% of Indian weapons in dollar value came from Russia.",

@@ -79,7 +79,7 @@ def test_encoder_settings_name_the_accepted_values() -> None:
     from qa.embedding import EncoderSettings
     from qa.errors import ModelError
 
-    with pytest.raises(ModelError, match="unknown backend 'tensorrt': use one of onnx, openvino, torch"):
+    with pytest.raises(ModelError, match="unknown encoder runtime 'tensorrt': use one of onnx, openvino, torch"):
         EncoderSettings(backend="tensorrt")
     with pytest.raises(ModelError, match="unknown precision 'fp8'"):
         EncoderSettings(precision="fp8")

@@ -64,7 +64,9 @@ def test_the_gold_paragraph_is_read_when_retrieval_misses_it() -> None:
     question = {"question": "By how much did Acme's profit grow?", "answers": ["12%"], "start": [text.index("12%")]}
     windows = question_windows(question, [_hit("Unrelated.", "other")], "acme", text)
     assert windows[0].passage == "Profit rose by 12% to $3m, the firm said." and windows[0].source == "paragraph"
-    unanswerable = question_windows({"question": "Who bought Acme?", "answers": []}, [_hit(f"Story {i}.", f"s{i}") for i in range(9)], None, None)
+    unanswerable = question_windows(
+        {"question": "Who bought Acme?", "answers": []}, [_hit(f"Story {i}.", f"s{i}") for i in range(9)], None, None
+    )
     assert len(unanswerable) == 4 and not any(w.golds for w in unanswerable)
 
 
@@ -75,7 +77,13 @@ def test_targets_are_the_gold_word_pieces_and_cls_for_no_answer() -> None:
     windows = [
         Window("By how much did profit rise?", passage, gold_spans(passage, ["12%"]), "retrieved", ["12%"]),
         Window("Who bought the firm?", passage, [], "negative", ["Zeta"]),
-        Window("What is far away?", "word " * 400 + "target", gold_spans("word " * 400 + "target", ["target"]), "retrieved", ["target"]),
+        Window(
+            "What is far away?",
+            "word " * 400 + "target",
+            gold_spans("word " * 400 + "target", ["target"]),
+            "retrieved",
+            ["target"],
+        ),
     ]
     encoded = encode(tok, windows)
     assert len(encoded["targets"]) == 2  # the gold past the window's end is dropped
@@ -101,7 +109,11 @@ def test_a_seeded_run_logs_checkpoints_and_resumes(tmp_path: Path) -> None:
     losses = [row["loss"] for row in log if "loss" in row]
     assert len(losses) == 3 and all(loss > 0 for loss in losses)
     (scored,) = [row for row in log if "scores" in row]
-    assert scored["epoch"] == 1 and 0.0 <= scored["scores"]["tiny"]["f1"] <= 1.0 and scored["scores"]["tiny"]["questions"] == 1
+    assert (
+        scored["epoch"] == 1
+        and 0.0 <= scored["scores"]["tiny"]["f1"] <= 1.0
+        and scored["scores"]["tiny"]["questions"] == 1
+    )
     assert (tmp_path / "reader" / "checkpoint.pt").is_file() and (tmp_path / "reader" / "model" / "head.pt").is_file()
     args.epochs = 2
     train(windows, held_out, args)  # resumes after epoch 1: only epoch 2's steps run

@@ -13,7 +13,8 @@ import base64
 import binascii
 import secrets
 import threading
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,8 +30,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_ARTICLES_PAGE = 1000
 
 
-class Question(BaseModel):
-    """A question to search or answer."""
+class QuestionRequest(BaseModel):
+    """The JSON body of a question to search or answer."""
 
     question: str = Field(description="the question, in plain words", max_length=MAX_QUESTION_CHARS * 4)
     k: int = Field(5, ge=1, le=MAX_HITS, description=f"passages to retrieve, 1-{MAX_HITS}")
@@ -70,8 +71,12 @@ def basic_auth(credentials: tuple[str, str] | None) -> Callable[[Request], None]
             user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             user = password = ""
-        if scheme.lower() != "basic" or not (secrets.compare_digest(user, credentials[0]) & secrets.compare_digest(password, credentials[1])):
-            raise Unauthorized("this server needs the credentials of --auth: send them as HTTP Basic auth (curl -u USER:PASSWORD)")
+        if scheme.lower() != "basic" or not (
+            secrets.compare_digest(user, credentials[0]) & secrets.compare_digest(password, credentials[1])
+        ):
+            raise Unauthorized(
+                "this server needs the credentials of --auth: send them as HTTP Basic auth (curl -u USER:PASSWORD)"
+            )
 
     return check
 
@@ -95,14 +100,14 @@ def api_router(retriever: Retriever, gate: Gate) -> APIRouter:
     router = APIRouter()
 
     @router.post("/answer", summary="Answer a question from the articles")
-    def answer(body: Question) -> dict[str, Any]:
+    def answer(body: QuestionRequest) -> dict[str, Any]:
         """The answer sentence(s) copied verbatim from the articles, with citations; ``found`` is
         false when the articles do not answer it (the closest hits are still listed)."""
         retriever.refresh()
         return gate.run(lambda: answer_dict(retriever.answer(body.question, k=body.k, mode=body.mode)))
 
     @router.post("/search", summary="Search the articles")
-    def search(body: Question) -> dict[str, Any]:
+    def search(body: QuestionRequest) -> dict[str, Any]:
         """The best passages for the question, best first, each with its exact citation."""
         retriever.refresh()
         hits = gate.run(lambda: retriever.search(body.question, k=body.k, mode=body.mode))
@@ -156,7 +161,10 @@ def add_api(app: FastAPI, retriever: Retriever, gate: Gate, credentials: tuple[s
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in error.errors())
-        return JSONResponse({"error": f"bad request ({problems}): send JSON like {{\"question\": \"...\", \"k\": 5, \"mode\": \"hybrid\"}}"}, status_code=400)
+        return JSONResponse(
+            {"error": f'bad request ({problems}): send JSON like {{"question": "...", "k": 5, "mode": "hybrid"}}'},
+            status_code=400,
+        )
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Any]) -> Any:
@@ -165,5 +173,8 @@ def add_api(app: FastAPI, retriever: Retriever, gate: Gate, credentials: tuple[s
             if length is None:  # a chunked body could be of any size
                 return JSONResponse({"error": "send the body with a Content-Length header"}, status_code=411)
             if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-                return JSONResponse({"error": f"the request body is over {MAX_BODY_BYTES // 1024} KB: send one short question"}, status_code=413)
+                return JSONResponse(
+                    {"error": f"the request body is over {MAX_BODY_BYTES // 1024} KB: send one short question"},
+                    status_code=413,
+                )
         return await call_next(request)

@@ -8,16 +8,15 @@ the articles or the user is escaped in ``qa.app.render`` before display.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from qa.app.lean_gradio import import_gradio
+import gradio as gr
 
-import_gradio()
-import gradio as gr  # already imported by import_gradio(), without the MCP SDK
-
+from qa.app.history import previous_questions, text_of
 from qa.app.render import answer_markdown, escape_markdown, sources_html
 from qa.app.reports import problem_lines
-from qa.app.startup import ensure_index, library_for, load_retriever
+from qa.app.startup import library_for
 from qa.errors import QAError, QuestionError
 from qa.query.question import MAX_QUESTION_CHARS, clean_question
 from qa.query.retriever import Retriever
@@ -43,39 +42,6 @@ K = 5
 MAX_QUEUE = 64
 CONCURRENCY = 4
 MAX_FILE_SIZE = "5mb"
-HISTORY_TURNS = 6  # earlier questions a follow-up is resolved against
-
-
-def _text_of(content: Any) -> str:
-    """The text of a chat message's content, whatever shape Gradio gives it."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text") or "")
-    if isinstance(content, (list, tuple)):
-        return " ".join(_text_of(part) for part in content)
-    return ""
-
-
-def previous_questions(history: list[Any], limit: int = HISTORY_TURNS) -> list[str]:
-    """The user's last ``limit`` valid questions in a Gradio chat history, oldest first.
-
-    Only the last ``4 * limit`` messages are looked at, and a message that is not a valid
-    question (too long, empty) is left out before anything else reads it, so a long or
-    hostile history costs no more than a short one.
-    """
-    asked: list[str] = []
-    for message in history[-4 * limit :]:
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        text = _text_of(message.get("content"))
-        if len(text) > MAX_QUESTION_CHARS * 4:
-            continue
-        try:
-            asked.append(clean_question(text))
-        except QuestionError:
-            continue
-    return asked[-limit:]
 
 
 def make_responder(retriever: Retriever, k: int = K) -> Callable[[str, list[Any], str], tuple[str, str]]:
@@ -84,7 +50,7 @@ def make_responder(retriever: Retriever, k: int = K) -> Callable[[str, list[Any]
     def respond(message: str, history: list[Any], mode: str = "hybrid") -> tuple[str, str]:
         retriever.refresh()  # between questions only: a question runs on one snapshot
         try:
-            message = clean_question(_text_of(message))  # before anything else reads it
+            message = clean_question(text_of(message))  # before anything else reads it
             taken, answer = retriever.answer_follow_up(message, previous_questions(history or []), k=k, mode=mode)
         except QuestionError as error:
             return escape_markdown(str(error)), ""
@@ -99,7 +65,9 @@ def make_responder(retriever: Retriever, k: int = K) -> Callable[[str, list[Any]
     return respond
 
 
-def build_app(retriever: Retriever, settings: Settings | None = None, examples: tuple[str, ...] = EXAMPLES) -> gr.Blocks:
+def build_app(
+    retriever: Retriever, settings: Settings | None = None, examples: tuple[str, ...] = EXAMPLES
+) -> gr.Blocks:
     """The chat page over ``retriever`` (with the upload panel when ``settings.admin``)."""
     settings = settings or Settings()
     articles = len(retriever.snapshot.manifest.articles)
@@ -115,7 +83,9 @@ def build_app(retriever: Retriever, settings: Settings | None = None, examples: 
                 gr.ChatInterface(
                     fn=make_responder(retriever, K),
                     chatbot=gr.Chatbot(label="Answers", sanitize_html=True, render_markdown=True, height=520),
-                    textbox=gr.Textbox(placeholder="Ask a question about the articles…", max_length=MAX_QUESTION_CHARS, submit_btn=True),
+                    textbox=gr.Textbox(
+                        placeholder="Ask a question about the articles…", max_length=MAX_QUESTION_CHARS, submit_btn=True
+                    ),
                     additional_inputs=[mode],
                     additional_outputs=[sources],
                     examples=[[question, "hybrid"] for question in examples],
@@ -143,7 +113,7 @@ def _admin_panel(retriever: Retriever, settings: Settings) -> None:
         button = gr.Button("Add and rebuild the index")
         status = gr.Markdown()
 
-        def add_and_rebuild(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:
+        def add_and_rebuild(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 (Gradio's way to ask for a progress bar)
             if not paths:
                 return "Choose one or more files first."
 
@@ -152,11 +122,14 @@ def _admin_panel(retriever: Retriever, settings: Settings) -> None:
 
             library = library_for(settings, progress=report_progress, encoder=retriever.encoder)
             try:
-                report = library.add(paths)
+                report = library.add(paths, index=True)
             except QAError as error:
                 return escape_markdown(f"Nothing was added, the previous index keeps serving: {error}")
             retriever.refresh()
-            assert report.indexed is not None
+            if report.indexed is None:  # add(index=True) always updates the index: a bug if not
+                raise RuntimeError(
+                    "Library.add(index=True) returned no index report: the articles were imported but not indexed"
+                )
             lines = [f"Added {len(report.imported.written)} article(s). Index: {report.indexed.summary()}"]
             lines += [f"- {escape_markdown(line)}" for line in problem_lines(report.problems)]
             return "\n".join(lines)
@@ -169,14 +142,3 @@ def prepare_app(settings: Settings, retriever: Retriever) -> gr.Blocks:
     app = build_app(retriever, settings)
     app.queue(max_size=MAX_QUEUE, default_concurrency_limit=CONCURRENCY)
     return app
-
-
-def serve(settings: Settings, retriever: Retriever | None = None) -> None:
-    """Serve the chat, the API (and MCP with ``settings.mcp``) until interrupted, building
-    and loading the index first if no ``retriever`` is given."""
-    from qa.app import server
-
-    if retriever is None:
-        ensure_index(settings)
-        retriever = load_retriever(settings)
-    server.run(server.create_app(prepare_app(settings, retriever), retriever, settings), settings)

@@ -7,7 +7,8 @@ Any other failure is a bug: it exits 70 with a one-line message (``QA_DEBUG=1`` 
 traceback). Two ``qa index`` runs at once queue behind a lock.
 
 Flags are parsed as text here and checked in ``qa.settings``, together with the
-environment, so a bad value gets the same message from a flag or a variable.
+environment, so a bad value gets the same message from a flag or a variable. A renamed
+flag (``--backend``, now ``--store``) is still accepted for one release, with a deprecation line.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from qa.errors import QAError, UsageError
-from qa.settings import COMMAND_SETTINGS, OPTION_BY_FIELD, Settings
+from qa.options import COMMAND_SETTINGS, OPTION_BY_FIELD
+from qa.settings import Settings
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -35,7 +38,17 @@ def _option(parser: argparse.ArgumentParser, field: str) -> None:
     """A flag whose value is checked by ``qa.settings`` (so flags and variables agree)."""
     option = OPTION_BY_FIELD[field]
     env = f" (env {option.env})" if option.env else ""
-    parser.add_argument(str(option.flag), dest=field, default=None, metavar=field.split("_")[0].upper(), help=option.help + env)
+    parser.add_argument(
+        str(option.flag), dest=field, default=None, metavar=field.split("_")[0].upper(), help=option.help + env
+    )
+    if option.old_flag:
+        parser.add_argument(
+            option.old_flag,
+            dest=f"old_{field}",
+            default=None,
+            metavar=field.split("_")[0].upper(),
+            help=f"deprecated name of {option.flag}, removed in the next release",
+        )
 
 
 def _split_flags(parser: argparse.ArgumentParser) -> None:
@@ -56,12 +69,22 @@ def _milvus_flags(parser: argparse.ArgumentParser) -> None:
 def _ray_flags(parser: argparse.ArgumentParser) -> None:
     option = OPTION_BY_FIELD["ray"]
     parser.add_argument(
-        "--ray", dest="ray", nargs="?", const="local", default=None, metavar="ADDRESS", help=f"{option.help} (env {option.env})"
+        "--ray",
+        dest="ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help=f"{option.help} (env {option.env})",
     )
     actors = OPTION_BY_FIELD["ray_actors"]
-    parser.add_argument("--ray-actors", dest="ray_actors", default=None, metavar="N", help=f"{actors.help} (env {actors.env})")
+    parser.add_argument(
+        "--ray-actors", dest="ray_actors", default=None, metavar="N", help=f"{actors.help} (env {actors.env})"
+    )
     gpus = OPTION_BY_FIELD["ray_gpus"]
-    parser.add_argument("--ray-gpus", dest="ray_gpus", action="store_true", default=None, help=f"{gpus.help} (env {gpus.env}=1)")
+    parser.add_argument(
+        "--ray-gpus", dest="ray_gpus", action="store_true", default=None, help=f"{gpus.help} (env {gpus.env}=1)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--full", action="store_true", help="rebuild from scratch instead of updating")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.add_argument(
-        "--to", choices=["milvus"], default=None,
+        "--to",
+        choices=["milvus"],
+        default=None,
         help="copy the local index (--index) into the Milvus collection (--uri) without embedding anything",
     )
     _split_flags(index)
@@ -107,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the chat in the browser")
     for field in ("corpus_dir", "index_dir", "host", "port", "auth", "model"):
         _option(serve, field)
-    serve.add_argument("--admin", action="store_true", default=None, help=OPTION_BY_FIELD["admin"].help + " (env QA_ADMIN=1)")
+    serve.add_argument(
+        "--admin", action="store_true", default=None, help=OPTION_BY_FIELD["admin"].help + " (env QA_ADMIN=1)"
+    )
     serve.add_argument("--mcp", action="store_true", default=None, help=OPTION_BY_FIELD["mcp"].help + " (env QA_MCP=1)")
     _milvus_flags(serve)
 
@@ -116,15 +143,26 @@ def build_parser() -> argparse.ArgumentParser:
     _milvus_flags(mcp)
 
     evaluate = commands.add_parser("eval", help="score retrieval and answers on a question file or a BEIR folder")
-    evaluate.add_argument("path", help="questions .jsonl (dev-questions format) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
-    evaluate.add_argument("--index", dest="index_dir", default=None, help="index to use (questions: QA_INDEX or embeddings; BEIR: .qa-eval/<name>)")
+    evaluate.add_argument(
+        "path", help="questions .jsonl (dev-questions format) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/)"
+    )
+    evaluate.add_argument(
+        "--index",
+        dest="index_dir",
+        default=None,
+        help="index to use (questions: QA_INDEX or embeddings; BEIR: .qa-eval/<name>)",
+    )
     evaluate.add_argument("--modes", default=None, help="comma-separated modes (default: hybrid,dense,bm25)")
     evaluate.add_argument("--split", default="test", help="BEIR qrels split (default: test)")
     _option(evaluate, "model")
     _split_flags(evaluate)
     evaluate.add_argument("--json", dest="json_out", default=None, help="also write the results to this JSON file")
     _milvus_flags(evaluate)
-    evaluate.add_argument("--calibrate", action="store_true", help="fit the decline model on this question file, print it and score with it")
+    evaluate.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="fit the decline model on this question file, print it and score with it",
+    )
     return parser
 
 
@@ -132,7 +170,8 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
     """The command's settings: defaults, then the environment, then its flags, all checked."""
     used = COMMAND_SETTINGS[args.command]
     given = {field: getattr(args, field, None) for field in used}
-    return Settings.resolve(given, only=used)
+    given_old = {field: getattr(args, f"old_{field}", None) for field in used}
+    return Settings.resolve(given, only=used, given_old=given_old)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -165,7 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug: one line for the user, the traceback on demand
         if os.environ.get("QA_DEBUG"):
             raise
-        print(f"{command}: internal error ({type(error).__name__}: {error}); set QA_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        print(
+            f"{command}: internal error ({type(error).__name__}: {error}); set QA_DEBUG=1 for the traceback and report it",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

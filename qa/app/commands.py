@@ -23,6 +23,7 @@ from qa.settings import Settings
 from qa.types import SEARCH_MODES, SearchMode
 
 if TYPE_CHECKING:
+    from qa.query.answer import AnswerSettings
     from qa.query.retriever import Retriever
 
 EXIT_NOT_FOUND = 1
@@ -57,10 +58,10 @@ def _print_problems(lines: list[str]) -> None:
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
     """``qa index``: build or update the index (``--to milvus``: copy the local one to Milvus)."""
+    if args.to == "milvus" and settings.milvus_address() is None:
+        settings = replace(settings, store="milvus")  # the default collection (Milvus Lite ./milvus.db)
     library = library_for(settings, progress=not args.quiet, args=args)
     if args.to == "milvus":
-        if library.milvus is None:
-            library.milvus = replace(settings, store="milvus").milvus_address()
         report = library.copy_to_milvus(full=args.full)
     else:
         report = library.update(full=args.full)
@@ -111,7 +112,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """``qa serve``: the chat, until interrupted. The index is built (if need be) and loaded
     in a thread while Gradio, the slowest import, is imported here."""
     loading = startup.load_in_background(settings)
-    from qa.app.chat import serve
+    from qa.app.server import serve
 
     serve(settings, loading.result())
     return 0
@@ -135,8 +136,14 @@ def _modes(value: str | None) -> list[SearchMode]:
     return modes
 
 
-def _retriever(index: Path, settings: Settings) -> "Retriever":
+def _retriever(index: Path, settings: Settings) -> Retriever:
     return startup.load_retriever(replace(settings, index_dir=index))
+
+
+def _with_answer_settings(retriever: Retriever, answer_settings: AnswerSettings) -> Retriever:
+    """A new retriever over the same index and encoder, answering with ``answer_settings``
+    (the shared, thread-safe one is never changed in place)."""
+    return type(retriever)(retriever.snapshot, retriever.encoder, retriever.location, answer_settings, retriever.tuning)
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -162,14 +169,18 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         if args.calibrate:
             model = evaluate.calibrate_abstention(retriever, questions)
             print(f"fitted: {model}", file=sys.stderr)
-            retriever.answer_settings = replace(retriever.answer_settings, abstention=model)
+            retriever = _with_answer_settings(retriever, replace(retriever.answer_settings, abstention=model))
         rows += [evaluate.evaluate_questions(retriever, questions, mode) for mode in modes]
     else:
-        raise UsageError(f"{path} is neither a question file nor a BEIR folder: give a .jsonl file or a folder with corpus.jsonl")
+        raise UsageError(
+            f"{path} is neither a question file nor a BEIR folder: give a .jsonl file or a folder with corpus.jsonl"
+        )
     print(evaluate.format_table(rows))
     if args.json_out:
         try:
             Path(args.json_out).write_text(json.dumps([asdict(row) for row in rows], indent=2), encoding="utf-8")
         except OSError as error:
-            raise UsageError(f"cannot write {args.json_out} ({error.strerror or error}): give a writable path to --json") from error
+            raise UsageError(
+                f"cannot write {args.json_out} ({error.strerror or error}): give a writable path to --json"
+            ) from error
     return 0

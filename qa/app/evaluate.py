@@ -14,13 +14,14 @@ import csv
 import json
 import math
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from qa.errors import UsageError
+from qa.ingest.cleaning import single_spaced
 from qa.query.abstention import AbstentionModel, fit_abstention
 from qa.query.retriever import Retriever
 from qa.reading.scoring import exact_match, f1_score
@@ -31,7 +32,7 @@ MRR_DEPTH = 10
 
 def normalise_answer(text: str) -> str:
     """``text`` as answers are compared: lower case, white space collapsed."""
-    return " ".join(text.lower().split())
+    return single_spaced(text.lower())
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -90,8 +91,15 @@ def read_questions(path: str | Path) -> list[dict]:
         except json.JSONDecodeError as error:
             raise UsageError(f"{path}:{number} is not valid JSON ({error.msg}): one question object per line") from None
         answers = record.get("answers", []) if isinstance(record, dict) else None
-        if not isinstance(record, dict) or not isinstance(record.get("question"), str) or not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-            raise UsageError(f'{path}:{number} needs {{"question": "...", "answers": ["...", ...]}} (an empty list: not answerable)')
+        if (
+            not isinstance(record, dict)
+            or not isinstance(record.get("question"), str)
+            or not isinstance(answers, list)
+            or not all(isinstance(a, str) for a in answers)
+        ):
+            raise UsageError(
+                f'{path}:{number} needs {{"question": "...", "answers": ["...", ...]}} (an empty list: not answerable)'
+            )
         questions.append(record)
     if not questions:
         raise UsageError(f"{path} holds no questions: one JSON object per line")
@@ -106,7 +114,9 @@ def check_beir_folder(folder: str | Path, split: str) -> None:
             raise UsageError(f"{folder} is not a BEIR folder: {needed} is missing (or choose another --split)")
 
 
-def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: SearchMode, k: int = 5) -> QuestionMetrics:
+def evaluate_questions(
+    retriever: Retriever, questions: Sequence[dict], mode: SearchMode, k: int = 5
+) -> QuestionMetrics:
     """hit@1, hit@5, MRR@10, answer accuracy (in the answer, in its first sentence, in its
     span), the span's exact match and F1 (SQuAD's normalisation; no span scores 0), the share
     of shown spans holding a gold string, mean words of an answer, answered rate,
@@ -163,7 +173,9 @@ def evaluate_questions(retriever: Retriever, questions: Sequence[dict], mode: Se
     )
 
 
-def calibrate_abstention(retriever: Retriever, questions: Sequence[dict], mode: SearchMode = "hybrid") -> AbstentionModel:
+def calibrate_abstention(
+    retriever: Retriever, questions: Sequence[dict], mode: SearchMode = "hybrid"
+) -> AbstentionModel:
     """Fit the decline model on labelled questions (answerable: a non-empty ``answers`` list)."""
     evidence: list[Evidence] = []
     labels: list[bool] = []
@@ -173,7 +185,9 @@ def calibrate_abstention(retriever: Retriever, questions: Sequence[dict], mode: 
             evidence.append(answer.evidence)
             labels.append(bool(q.get("answers")))
     if len(set(labels)) < 2:
-        raise UsageError("--calibrate needs both answerable and unanswerable questions (an empty answers list): add some of each")
+        raise UsageError(
+            "--calibrate needs both answerable and unanswerable questions (an empty answers list): add some of each"
+        )
     return fit_abstention(evidence, labels)
 
 
@@ -206,8 +220,10 @@ def write_beir_corpus(folder: str | Path, target: str | Path) -> int:
             if not isinstance(record, dict) or not isinstance(record.get("_id"), str):
                 raise ValueError("not an object with an _id")
         except ValueError as error:
-            raise UsageError(f"corpus.jsonl line {number} in {folder} is unusable ({error}): BEIR wants one document object per line") from None
-        title = " ".join(record.get("title", "").split()).replace('"', "'")
+            raise UsageError(
+                f"corpus.jsonl line {number} in {folder} is unusable ({error}): BEIR wants one document object per line"
+            ) from None
+        title = single_spaced(record.get("title", "")).replace('"', "'")
         body = f'---\ntitle: "{title}"\n---\n{record.get("text", "")}\n' if title else f"{record.get('text', '')}\n"
         path = target / f"{record['_id']}.md"
         if not path.exists() or path.read_text(encoding="utf-8") != body:

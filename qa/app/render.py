@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+from qa.ingest.cleaning import single_spaced
 from qa.query.sources import Source, answer_sources
 from qa.types import Answer, AnswerSentence, AnswerSpan, Citation, Hit
 
@@ -27,7 +28,6 @@ def escape_markdown(text: str) -> str:
 
 DIFFERS = "Another article gives a different figure:"
 _MD_MARKER = "\\[{}\\]"
-_SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"[^\S\n]*\n(?:[^\S\n]*\n)+[^\S\n]*")
 
 
@@ -49,8 +49,10 @@ def _with_span(sentence: AnswerSentence, span: AnswerSpan | None) -> tuple[str, 
     return sentence.text[:begin], sentence.text[begin:end], sentence.text[end:]
 
 
-def _sentence_line(sentence: AnswerSentence, numbers: dict[int, int], span: AnswerSpan | None, *, markdown: bool) -> str:
-    before, phrase, after = (_SPACES.sub(" ", part) for part in _with_span(sentence, span))
+def _sentence_line(
+    sentence: AnswerSentence, numbers: dict[int, int], span: AnswerSpan | None, *, markdown: bool
+) -> str:
+    before, phrase, after = (single_spaced(part, strip=False) for part in _with_span(sentence, span))
     if markdown:
         text = escape_markdown(before) + (f"**{escape_markdown(phrase)}**" if phrase else "") + escape_markdown(after)
         line = f"{text.strip()} **{_markers(sentence, numbers, _MD_MARKER)}**"
@@ -81,23 +83,38 @@ def _source_label(citation: Citation) -> str:
     return " ".join(parts)
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat reply: answer sentences with [n] markers, then the numbered sources."""
+def _source_line(n: int, source: Source, *, markdown: bool) -> str:
+    """Cited source ``n``: its label and file (escaped Markdown, with the other articles
+    carrying it), or for a terminal its file and character span."""
+    citation = source.citation
+    if markdown:
+        also = "".join(f"; also in *{escape_markdown(c.title)}*" for c in source.also_in)
+        return f"\\[{n}\\] *{escape_markdown(_source_label(citation))}* — {escape_markdown(citation.source)}{also}  "
+    return f"[{n}] {_source_label(citation)} — {citation.source} [{citation.start}:{citation.end}]"
+
+
+def _reply(answer: Answer, *, markdown: bool) -> str:
+    """The answer sentences with [n] markers, then the numbered sources; or ``NOT_FOUND``."""
     if not answer.found:
         return NOT_FOUND
     cited = cited_sources(answer)
-    lines = _answer_lines(answer, _citation_numbers(cited), markdown=True)
-    for n, source in enumerate(cited, start=1):
-        also = "".join(f"; also in *{escape_markdown(c.title)}*" for c in source.also_in)
-        lines.append(f"\\[{n}\\] *{escape_markdown(_source_label(source.citation))}* — {escape_markdown(source.citation.source)}{also}  ")
+    lines = _answer_lines(answer, _citation_numbers(cited), markdown=markdown)
+    lines += [_source_line(n, source, markdown=markdown) for n, source in enumerate(cited, start=1)]
     return "\n".join(lines)
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat reply: answer sentences with [n] markers, then the numbered sources."""
+    return _reply(answer, markdown=True)
 
 
 def _highlighted(source: Source, answer: Answer) -> str:
     """The excerpt as HTML, the answer sentences inside ``<mark>`` and the answer phrase bold."""
     start = source.citation.start
     marks = sorted(
-        (s.start - start, s.end - start) for s in answer.sentences if s.hit_number in source.hit_numbers and not s.differs
+        (s.start - start, s.end - start)
+        for s in answer.sentences
+        if s.hit_number in source.hit_numbers and not s.differs
     )
     bold = (answer.span.start - start, answer.span.end - start) if answer.span else (-1, -1)
     pieces: list[str] = []
@@ -132,7 +149,10 @@ def sources_html(answer: Answer) -> str:
         cited = source.strength == "answers the question"
         number += cited
         label = f"[{number}] " if cited else ""
-        also = "".join(f"<div class='qa-also'>Also in: {html.escape(c.title)} ({html.escape(c.source)})</div>" for c in source.also_in)
+        also = "".join(
+            f"<div class='qa-also'>Also in: {html.escape(c.title)} ({html.escape(c.source)})</div>"
+            for c in source.also_in
+        )
         blocks.append(
             "<div class='qa-source'>"
             f"<div class='qa-title'><b>{html.escape(label + _source_label(citation))}</b></div>"
@@ -145,14 +165,7 @@ def sources_html(answer: Answer) -> str:
 
 def answer_text(answer: Answer) -> str:
     """The answer for a terminal: sentences with [n], then the sources with their spans."""
-    if not answer.found:
-        return NOT_FOUND
-    cited = cited_sources(answer)
-    lines = _answer_lines(answer, _citation_numbers(cited), markdown=False)
-    for n, source in enumerate(cited, start=1):
-        citation = source.citation
-        lines.append(f"[{n}] {_source_label(citation)} — {citation.source} [{citation.start}:{citation.end}]")
-    return "\n".join(lines)
+    return _reply(answer, markdown=False)
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:

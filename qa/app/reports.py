@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from qa.embedding.encoder import TextEncoder
 from qa.indexing.build import IndexReport

@@ -12,19 +12,18 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 
-from qa.app.lean_gradio import import_gradio
-
-import_gradio()
-import gradio as gr  # already imported by import_gradio(), without the MCP SDK
+import gradio as gr
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from qa.app.api import Gate, Unauthorized, add_api, basic_auth, error_response
-from qa.app.chat import CONCURRENCY, CSS, MAX_FILE_SIZE, MAX_QUEUE
+from qa.app.chat import CONCURRENCY, CSS, MAX_FILE_SIZE, MAX_QUEUE, prepare_app
+from qa.app.startup import ensure_index, load_retriever
 from qa.errors import UsageError
 from qa.query.retriever import Retriever
 from qa.settings import Settings
@@ -32,7 +31,9 @@ from qa.settings import Settings
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def create_app(blocks: gr.Blocks, retriever: Retriever, settings: Settings, *, allowed_paths: list[str] | None = None) -> FastAPI:
+def create_app(
+    blocks: gr.Blocks, retriever: Retriever, settings: Settings, *, allowed_paths: list[str] | None = None
+) -> FastAPI:
     """The FastAPI app: API routes, the MCP endpoint when ``settings.mcp``, the chat at ``/``."""
     mcp = None
     if settings.mcp:
@@ -58,7 +59,9 @@ def create_app(blocks: gr.Blocks, retriever: Retriever, settings: Settings, *, a
     )
     add_api(app, retriever, Gate(CONCURRENCY, MAX_QUEUE), settings.auth)
     if mcp is not None:
-        mcp_app = mcp.streamable_http_app(streamable_http_path="/mcp", stateless_http=True, json_response=True, host=settings.host)
+        mcp_app = mcp.streamable_http_app(
+            streamable_http_path="/mcp", stateless_http=True, json_response=True, host=settings.host
+        )
         app.router.routes.extend(mcp_app.routes)
         check = basic_auth(settings.auth)
 
@@ -99,7 +102,9 @@ def _check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            raise UsageError(f"cannot listen on {host}:{port} ({error.strerror or error}): choose another --port (or QA_PORT) or --host") from None
+            raise UsageError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}): choose another --port (or QA_PORT) or --host"
+            ) from None
 
 
 @dataclass
@@ -119,15 +124,23 @@ class RunningServer:
 def _server(app: FastAPI, settings: Settings) -> uvicorn.Server:
     _check_port(settings.host, settings.port)
     if settings.host not in _LOOPBACK and settings.auth is None:
-        print(f"warning: serving on {settings.host} without --auth; anyone who can reach it can use the chat, API and MCP", flush=True)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+        print(
+            f"warning: serving on {settings.host} without --auth; anyone who can reach it can use the chat, API and MCP",
+            flush=True,
+        )
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5
+    )
     return uvicorn.Server(config)
 
 
 def run(app: FastAPI, settings: Settings) -> None:
     """Serve until interrupted."""
     server = _server(app, settings)
-    print(f"Serving on http://{settings.host}:{settings.port}/ (API: /api/docs{', MCP: /mcp' if settings.mcp else ''})", flush=True)
+    print(
+        f"Serving on http://{settings.host}:{settings.port}/ (API: /api/docs{', MCP: /mcp' if settings.mcp else ''})",
+        flush=True,
+    )
     server.run()
 
 
@@ -146,6 +159,15 @@ def start(app: FastAPI, settings: Settings, timeout: float = 60) -> RunningServe
 
 def start_chat(retriever: Retriever, settings: Settings, *, allowed_paths: list[str] | None = None) -> RunningServer:
     """The whole server (chat, API, MCP if asked) over ``retriever``, in a background thread."""
-    from qa.app.chat import prepare_app
+    return start(
+        create_app(prepare_app(settings, retriever), retriever, settings, allowed_paths=allowed_paths), settings
+    )
 
-    return start(create_app(prepare_app(settings, retriever), retriever, settings, allowed_paths=allowed_paths), settings)
+
+def serve(settings: Settings, retriever: Retriever | None = None) -> None:
+    """Serve the chat, the API (and MCP with ``settings.mcp``) until interrupted, building
+    and loading the index first if no ``retriever`` is given."""
+    if retriever is None:
+        ensure_index(settings)
+        retriever = load_retriever(settings)
+    run(create_app(prepare_app(settings, retriever), retriever, settings), settings)

@@ -23,18 +23,19 @@ def library_for(
     encoder: TextEncoder | None = None,
     split: SplitSettings | None = None,
 ) -> Library:
-    """The ``Library`` of the settings' corpus and index folders (``encoder``: share one)."""
+    """The ``Library`` of the settings' corpus and index (a folder or a Milvus collection;
+    ``encoder``: share one)."""
     vector = VectorIndexSettings.for_kind(settings.vector_index) if settings.vector_index else None
     return Library(
         settings.corpus_dir,
-        settings.index_dir,
+        settings.milvus_address() or settings.index_dir,
+        export_dir=settings.index_dir,
         model=settings.model,
         encoder=encoder,
         encoder_settings=settings.encoder_settings(),
         split=split,
         vector=vector,
         progress=progress,
-        milvus=settings.milvus_address(),
     )
 
 
@@ -51,17 +52,11 @@ def ensure_index(settings: Settings) -> None:
 
 def load_retriever(settings: Settings) -> Retriever:
     """The retriever over the settings' index (a folder or a Milvus collection), with their
-    answer, search and encoder settings."""
-    address = settings.milvus_address()
-    if address is not None:
-        return Retriever.connect(
-            address,
-            export_dir=settings.index_dir,
-            answer_settings=settings.answer_settings(),
-            encoder_settings=settings.encoder_settings(),
-        )
+    answer, search and encoder settings (the model export of a collection is kept in the
+    index folder)."""
     return Retriever.load(
-        settings.index_dir,
+        settings.milvus_address() or settings.index_dir,
+        export_dir=settings.index_dir,
         answer_settings=settings.answer_settings(),
         tuning=settings.search_tuning(),
         encoder_settings=settings.encoder_settings(),

@@ -3,30 +3,42 @@ model-free test encoder, and the ONNX export they share.
 
 ``load_encoder`` is the one place an encoder is chosen. By default a model is exported to
 ONNX once (into the index folder's ``exports/``) and run by ONNX Runtime without torch;
-``backend="openvino"`` runs the same export on OpenVINO, ``backend="torch"`` runs
-sentence-transformers itself; ``ray=RaySettings(...)`` spreads passage embedding over Ray
+``backend="openvino"`` (the runtime, ``QA_RUNTIME``) runs the same export on OpenVINO,
+``backend="torch"`` runs sentence-transformers itself; ``ray=RaySettings(...)`` spreads passage embedding over Ray
 actors running the export (``qa.embedding.ray_encoder``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
-from qa.embedding.encoder import DEFAULT_MODEL, TextEncoder, canonical_model_name
+from qa.embedding.encoder import DEFAULT_MODEL, DelegatingEncoder, TextEncoder, canonical_model_name
 from qa.embedding.ray_cluster import RaySettings
 from qa.errors import ModelError, UsageError
 from qa.types import ProgressFn
 
 __all__ = [
-    "BACKENDS", "DEFAULT_MODEL", "EXPORTS", "BuildEncoder", "DelegatingEncoder", "EncoderSettings", "LazyEncoder", "PRECISIONS", "RaySettings", "TextEncoder",
-    "load_encoder", "open_export",
+    "BACKENDS",
+    "DEFAULT_MODEL",
+    "EXPORTS",
+    "BuildEncoder",
+    "DelegatingEncoder",
+    "EncoderSettings",
+    "LazyEncoder",
+    "PRECISIONS",
+    "RUNTIMES",
+    "RaySettings",
+    "TextEncoder",
+    "load_encoder",
+    "open_export",
 ]
 
-BACKENDS = ("onnx", "openvino", "torch")
+RUNTIMES = ("onnx", "openvino", "torch")
+BACKENDS = RUNTIMES  # the former name, kept for one release
 PRECISIONS = ("fp32", "int8")
 EXPORTS = "exports"  # the folder of model exports inside an index folder
 # From this many passages on, a build embeds with the same weights in torch: its passage
@@ -38,7 +50,8 @@ TORCH_BUILD_FROM = 1000
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """How a model is run: the runtime, the export's precision, the batch size for passages."""
+    """How a model is run: the runtime (``backend``, one of ``RUNTIMES``; ``QA_RUNTIME``), the
+    export's precision, the batch size for passages."""
 
     backend: str = "onnx"
     precision: str = "fp32"
@@ -47,18 +60,20 @@ class EncoderSettings:
     ray: RaySettings | None = None
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ModelError(f"unknown backend {self.backend!r}: use one of {', '.join(BACKENDS)} (QA_BACKEND)")
+        if self.backend not in RUNTIMES:
+            raise ModelError(f"unknown encoder runtime {self.backend!r}: use one of {', '.join(RUNTIMES)} (QA_RUNTIME)")
         if self.precision not in PRECISIONS:
             raise ModelError(f"unknown precision {self.precision!r}: use one of {', '.join(PRECISIONS)} (QA_PRECISION)")
         if self.ray is not None and self.backend == "torch":
-            raise UsageError("--ray runs the model's ONNX export on the workers: drop QA_BACKEND=torch, or drop --ray")
+            raise UsageError("--ray runs the model's ONNX export on the workers: drop QA_RUNTIME=torch, or drop --ray")
 
 
-def load_encoder(model: str | None = None, settings: EncoderSettings | None = None, index_dir: Path | None = None) -> TextEncoder:
+def load_encoder(
+    model: str | None = None, settings: EncoderSettings | None = None, index_dir: Path | None = None
+) -> TextEncoder:
     """The encoder that embeds passages for ``model`` (None: the packaged all-MiniLM-L6-v2).
 
-    With the ONNX backends the model is exported into ``index_dir/exports/`` on first use
+    With the ONNX runtimes the model is exported into ``index_dir/exports/`` on first use
     (the only time torch is imported), then read from there.
     """
     settings = settings or EncoderSettings()
@@ -88,38 +103,6 @@ def open_export(folder: Path, settings: EncoderSettings | None = None) -> TextEn
     settings = settings or EncoderSettings()
     runtime = "openvino" if settings.backend == "openvino" else "onnx"
     return OnnxEncoder(folder, runtime=runtime, batch_size=settings.batch_size)
-
-
-class DelegatingEncoder:
-    """An encoder that hands every call to another one (``_target``)."""
-
-    name: str
-
-    def _target(self) -> TextEncoder:
-        raise NotImplementedError
-
-    @property
-    def export(self) -> dict[str, object]:
-        return self._target().export
-
-    @property
-    def dimension(self) -> int:
-        return self._target().dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self._target().max_tokens
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._target().encode(texts)
-
-    def token_offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        return self._target().token_offsets(texts)
-
-    def encode_passages(
-        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return self._target().encode_passages(texts, spans, progress=progress)
 
 
 class LazyEncoder(DelegatingEncoder):

@@ -1,14 +1,16 @@
 """What the indexer and retriever need from an embedding model, and the default model's name.
 
 ``TextEncoder`` is the protocol every encoder implements (the sentence-transformers one in
-``qa.embedding.sentence_transformer``, the model-free ``HashingEncoder`` for tests);
+``qa.embedding.sentence_transformer``, the model-free ``HashingEncoder`` of ``tests/doubles.py`` for tests and drills);
+``DelegatingEncoder`` hands every call to another encoder (the lazy, build and Ray ones);
 ``pool_spans`` turns one passage's token vectors into sentence vectors (late pooling).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -42,8 +44,43 @@ class TextEncoder(Protocol):
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
+class DelegatingEncoder:
+    """An encoder that hands every call to another one (``_target``)."""
+
+    name: str
+
+    def _target(self) -> TextEncoder:
+        raise NotImplementedError
+
+    @property
+    def export(self) -> dict[str, object]:
+        return self._target().export
+
+    @property
+    def dimension(self) -> int:
+        return self._target().dimension
+
+    @property
+    def max_tokens(self) -> int:
+        return self._target().max_tokens
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._target().encode(texts)
+
+    def token_offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        return self._target().token_offsets(texts)
+
+    def encode_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, progress: ProgressFn | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self._target().encode_passages(texts, spans, progress=progress)
+
+
 def pool_spans(
-    token_vectors: np.ndarray, token_offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]], fallback: np.ndarray
+    token_vectors: np.ndarray,
+    token_offsets: Sequence[tuple[int, int]],
+    spans: Sequence[tuple[int, int]],
+    fallback: np.ndarray,
 ) -> np.ndarray:
     """Unit-length mean of the token vectors whose text starts inside each span.
 
@@ -89,4 +126,3 @@ def canonical_model_name(model: str | None) -> str:
     if os.path.isdir(model) and os.path.realpath(model) == os.path.realpath(packaged_model_dir()):
         return DEFAULT_MODEL
     return model
-

@@ -74,7 +74,9 @@ def read_export(folder: Path) -> ExportInfo:
     except FileNotFoundError:
         raise ModelError(f"no model export in {folder}: run `qa index` to create it") from None
     except (OSError, ValueError, TypeError) as error:
-        raise ModelError(f"the model export in {folder} is unreadable ({error}): delete {folder} and run `qa index`") from None
+        raise ModelError(
+            f"the model export in {folder} is unreadable ({error}): delete {folder} and run `qa index`"
+        ) from None
     for name, expected in info.checksums.items():
         path = folder / name
         if not path.is_file() or sha256_file(path) != expected:
@@ -87,10 +89,10 @@ def _pooling(model: Any) -> str:
     modules = list(model)
     names = [type(module).__name__ for module in modules]
     if names[:2] != ["Transformer", "Pooling"] or any(name != "Normalize" for name in names[2:]):
-        raise ModelError(f"the model's modules {names} cannot be exported: use QA_BACKEND=torch for it")
+        raise ModelError(f"the model's modules {names} cannot be exported: use QA_RUNTIME=torch for it")
     mode = getattr(modules[1], "pooling_mode", None) or modules[1].get_pooling_mode_str()
     if mode not in ("mean", "cls"):
-        raise ModelError(f"the model pools by {mode!r}, which the exporter does not reproduce: use QA_BACKEND=torch")
+        raise ModelError(f"the model pools by {mode!r}, which the exporter does not reproduce: use QA_RUNTIME=torch")
     return str(mode)
 
 
@@ -105,8 +107,12 @@ def _write_onnx(model: Any, pooling: str, path: Path) -> None:
             super().__init__()
             self.transformer = transformer
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            tokens = self.transformer(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> tuple[torch.Tensor, torch.Tensor]:
+            tokens = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             if pooling == "cls":
                 pooled = tokens[:, 0]
             else:
@@ -114,10 +120,17 @@ def _write_onnx(model: Any, pooling: str, path: Path) -> None:
                 pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return tokens, torch.nn.functional.normalize(pooled, p=2.0, dim=1)
 
-    sample = tokenizer(["an example passage", "a second, longer example passage for tracing"], padding=True, return_tensors="pt")
+    sample = tokenizer(
+        ["an example passage", "a second, longer example passage for tracing"], padding=True, return_tensors="pt"
+    )
     if "token_type_ids" not in sample:
-        raise ModelError("the model's tokenizer gives no token_type_ids, which the exporter expects: use QA_BACKEND=torch")
-    dynamic = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids", "token_embeddings")}
+        raise ModelError(
+            "the model's tokenizer gives no token_type_ids, which the exporter expects: use QA_RUNTIME=torch"
+        )
+    dynamic = {
+        name: {0: "batch", 1: "tokens"}
+        for name in ("input_ids", "attention_mask", "token_type_ids", "token_embeddings")
+    }
     dynamic["sentence_embedding"] = {0: "batch"}
 
     with torch.no_grad(), warnings.catch_warnings():
@@ -139,7 +152,9 @@ def _quantize(path: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantized = path.with_name("model.int8.onnx")
-    quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
+    quantize_dynamic(
+        str(path), str(quantized), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+    )
     os.replace(quantized, path)
 
 
@@ -164,7 +179,9 @@ def export_model(model: str, folder: Path, precision: str = "fp32") -> ExportInf
 
         info = ExportInfo(
             model=model,
-            dimension=int((getattr(loaded, "get_embedding_dimension", None) or loaded.get_sentence_embedding_dimension)() or 0),
+            dimension=int(
+                (getattr(loaded, "get_embedding_dimension", None) or loaded.get_sentence_embedding_dimension)() or 0
+            ),
             max_tokens=int(loaded.max_seq_length or 0),
             pooling=pooling,
             precision=precision,

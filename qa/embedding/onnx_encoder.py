@@ -1,7 +1,7 @@
 """The torch-free encoder: the model's own tokenizer (``tokenizers``) and its ONNX export.
 
 Runs on ONNX Runtime (the default) or on the OpenVINO runtime reading the same file
-(``QA_BACKEND=openvino``, needs ``pip install openvino``); neither imports torch,
+(``QA_RUNTIME=openvino``, needs ``pip install openvino``); neither imports torch,
 transformers or sentence-transformers. Vectors equal sentence-transformers' to cosine
 0.9999 or better (tested). Passages get their sentence vectors from the same forward
 pass (late pooling), as with the torch encoder.
@@ -10,8 +10,8 @@ pass (late pooling), as with the torch encoder.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -21,17 +21,20 @@ from qa.errors import ModelError
 from qa.types import ProgressFn
 
 RUNTIMES = ("onnx", "openvino")
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 Feeds = dict[str, np.ndarray]
 
 
-def _onnxruntime_session(model: Path, threads: int, device: str = "cpu") -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
+def _onnxruntime_session(
+    model: Path, threads: int, device: str = "cpu"
+) -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
     import onnxruntime
 
     providers = ["CPUExecutionProvider"]
     if device == "cuda":
         if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
-            raise ModelError("a GPU encoder needs ONNX Runtime's CUDA provider: pip install onnxruntime-gpu (on every GPU node)")
+            raise ModelError(
+                "a GPU encoder needs ONNX Runtime's CUDA provider: pip install onnxruntime-gpu (on every GPU node)"
+            )
         providers.insert(0, "CUDAExecutionProvider")
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -46,15 +49,23 @@ def _onnxruntime_session(model: Path, threads: int, device: str = "cpu") -> Call
     return run
 
 
-def _openvino_session(model: Path, threads: int, device: str = "cpu") -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
+def _openvino_session(
+    model: Path, threads: int, device: str = "cpu"
+) -> Callable[[Feeds], tuple[np.ndarray, np.ndarray]]:
     try:
         import openvino
     except ImportError:
-        raise ModelError("QA_BACKEND=openvino needs the OpenVINO runtime: pip install 'qa[openvino]' (or unset QA_BACKEND)") from None
+        raise ModelError(
+            "QA_RUNTIME=openvino needs the OpenVINO runtime: pip install 'qa[openvino]' (or unset QA_RUNTIME)"
+        ) from None
     if device != "cpu":
-        raise ModelError("OpenVINO runs here on the CPU only: for GPU workers unset QA_BACKEND=openvino (ONNX Runtime's CUDA provider is used)")
+        raise ModelError(
+            "OpenVINO runs here on the CPU only: for GPU workers unset QA_RUNTIME=openvino (ONNX Runtime's CUDA provider is used)"
+        )
     core = openvino.Core()
-    compiled = core.compile_model(core.read_model(str(model)), "CPU", {"INFERENCE_NUM_THREADS": threads} if threads else {})
+    compiled = core.compile_model(
+        core.read_model(str(model)), "CPU", {"INFERENCE_NUM_THREADS": threads} if threads else {}
+    )
     lock = threading.Lock()
     request = compiled.create_infer_request()
 
@@ -69,7 +80,9 @@ def _openvino_session(model: Path, threads: int, device: str = "cpu") -> Callabl
 class OnnxEncoder:
     """An exported model on ONNX Runtime or OpenVINO; safe to share between threads."""
 
-    def __init__(self, folder: str | Path, *, runtime: str = "onnx", batch_size: int = 32, threads: int = 0, device: str = "cpu") -> None:
+    def __init__(
+        self, folder: str | Path, *, runtime: str = "onnx", batch_size: int = 32, threads: int = 0, device: str = "cpu"
+    ) -> None:
         if runtime not in RUNTIMES:
             raise ModelError(f"unknown runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
         self.folder = Path(folder)
@@ -91,7 +104,12 @@ class OnnxEncoder:
     @property
     def export(self) -> dict[str, object]:
         """What the index records of the export its vectors were made with."""
-        return {"runtime": "onnx", "precision": self.info.precision, "sha256": self.info.fingerprint, "folder": self.folder.name}
+        return {
+            "runtime": "onnx",
+            "precision": self.info.precision,
+            "sha256": self.info.fingerprint,
+            "folder": self.folder.name,
+        }
 
     @property
     def dimension(self) -> int:
@@ -151,4 +169,3 @@ class OnnxEncoder:
             if progress is not None:
                 progress(min(first + self.batch_size, len(texts)), len(texts))
         return passages, np.vstack(span_rows).astype(np.float32)
-

@@ -14,8 +14,9 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from qa.errors import ClusterError, UsageError
@@ -115,7 +116,9 @@ def connected(settings: RaySettings) -> Iterator[Any]:
             "on the head prints it); else check --ray"
         ) from None
     except (RuntimeError, ValueError) as error:
-        raise ClusterError(f"cannot start or join the Ray cluster at {settings.address} ({error_line(error)}): check --ray") from None
+        raise ClusterError(
+            f"cannot start or join the Ray cluster at {settings.address} ({error_line(error)}): check --ray"
+        ) from None
     try:
         yield ray
     finally:
@@ -152,6 +155,8 @@ def actor_count(ray: Any, settings: RaySettings) -> int:
         if gpus < 1:
             raise ClusterError("the Ray cluster has no GPU: drop --ray-gpus, or add GPU nodes to the cluster")
         if settings.actors is not None and settings.actors > gpus:
-            raise ClusterError(f"--ray-actors {settings.actors} needs {settings.actors} GPUs; the cluster has {gpus}: ask for {gpus} or fewer")
+            raise ClusterError(
+                f"--ray-actors {settings.actors} needs {settings.actors} GPUs; the cluster has {gpus}: ask for {gpus} or fewer"
+            )
         return settings.actors or gpus
     return settings.actors or max(1, int(resources.get("CPU", 1)))

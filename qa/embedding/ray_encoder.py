@@ -16,14 +16,14 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from qa.embedding import DelegatingEncoder
-from qa.embedding.encoder import TextEncoder
+from qa.embedding.encoder import DelegatingEncoder, TextEncoder
 from qa.embedding.ray_cluster import RaySettings, actor_count, connected, error_line
 from qa.errors import ClusterError, QAError
 from qa.types import ProgressFn
@@ -70,7 +70,9 @@ class PassageEncoderActor:
         return {"row": batch["row"], "vector": passages, "sentences": per_row}
 
 
-def _blocks(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], order: list[int], actors: int) -> list[Any]:
+def _blocks(
+    texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], order: list[int], actors: int
+) -> list[Any]:
     """Arrow tables of passages in ``order``: ``BLOCKS_PER_ACTOR`` per actor or more, each at
     most ``BLOCK_ROWS`` passages."""
     import pyarrow as pa
@@ -102,7 +104,11 @@ class ActorOptions:
 
 
 def run_pipeline(
-    blocks: list[Any], actors: int, export_files: dict[str, bytes], options: ActorOptions, dimension: int,
+    blocks: list[Any],
+    actors: int,
+    export_files: dict[str, bytes],
+    options: ActorOptions,
+    dimension: int,
     progress: ProgressFn | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The Ray Data pipeline in the Ray session of this process: ``blocks`` mapped by a fixed
@@ -147,7 +153,9 @@ class RayEncoder(DelegatingEncoder):
     (Ray Data cannot drive a pipeline from a client process), so progress is reported once,
     at the end."""
 
-    def __init__(self, export: TextEncoder, folder: Path, settings: RaySettings, *, runtime: str = "onnx", batch_size: int = 32) -> None:
+    def __init__(
+        self, export: TextEncoder, folder: Path, settings: RaySettings, *, runtime: str = "onnx", batch_size: int = 32
+    ) -> None:
         self.name = export.name
         self._export = export
         self._folder = Path(folder)
@@ -179,11 +187,15 @@ class RayEncoder(DelegatingEncoder):
                     with warnings.catch_warnings():  # the export (90 MB) is sent once, on purpose
                         warnings.filterwarnings("ignore", message="More than 10MB of messages")
                         export = ray.put(self._export_files())
-                        passages, sentences = ray.get(task.remote(blocks, actors, export, self._options, self.dimension))
+                        passages, sentences = ray.get(
+                            task.remote(blocks, actors, export, self._options, self.dimension)
+                        )
                     if progress is not None:
                         progress(len(texts), len(texts))
                 else:
-                    passages, sentences = run_pipeline(blocks, actors, self._export_files(), self._options, self.dimension, progress)
+                    passages, sentences = run_pipeline(
+                        blocks, actors, self._export_files(), self._options, self.dimension, progress
+                    )
             except QAError:
                 raise
             except Exception as error:  # a worker's failure arrives as Ray's own exception types
@@ -193,4 +205,3 @@ class RayEncoder(DelegatingEncoder):
                 ) from None
         self.last_run = RayRun(actors=actors, passages=len(texts), seconds=time.perf_counter() - started)
         return passages, sentences
-

@@ -1,7 +1,8 @@
-"""The torch encoder: a sentence-transformers model, loaded offline (``QA_BACKEND=torch``).
+"""The torch encoder: a sentence-transformers model, loaded offline (``QA_RUNTIME=torch``).
 
 Any sentence-transformers model can be named by path or hub name (a hub name must
-already be in the local cache unless ``HF_HUB_OFFLINE=0`` is set). It is what the ONNX
+already be in the local cache, ``hf download NAME``: models are loaded with
+``local_files_only=True``, never fetched). It is what the ONNX
 export is made from (``qa.embedding.export``), and the encoder for models that cannot be
 exported. Encoding is serialised by a lock, because one fast tokenizer shared by several
 threads raises "Already borrowed". A model is loaded once per process and shared.
@@ -9,9 +10,9 @@ threads raises "Already borrowed". A model is loaded once per process and shared
 
 from __future__ import annotations
 
-import os
 import threading
-from typing import TYPE_CHECKING, Any, Sequence, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from qa.types import ProgressFn
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-_LOADED: dict[tuple[str, str], tuple["SentenceTransformer", threading.Lock]] = {}
+_LOADED: dict[tuple[str, str], tuple[SentenceTransformer, threading.Lock]] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -54,22 +55,21 @@ class SentenceTransformerEncoder:
         return self._model
 
     def _load(self) -> SentenceTransformer:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from huggingface_hub.utils import disable_progress_bars
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
+        disable_progress_bars()
         transformers_logging.set_verbosity_error()
         transformers_logging.disable_progress_bar()
         location = packaged_model_dir() if self.name == DEFAULT_MODEL else self.name
         try:
-            return SentenceTransformer(location, device=self.device)
+            return SentenceTransformer(location, device=self.device, local_files_only=True)
         except Exception as error:
             raise ModelError(
                 f"cannot load the embedding model {self.name!r} ({type(error).__name__}: {error}). "
                 "Name a local model folder, or a hub model already in the cache "
-                "(set HF_HUB_OFFLINE=0 to allow a download)"
+                f"(`hf download {self.name}` puts it there)"
             ) from error
 
     @property
@@ -116,9 +116,7 @@ class SentenceTransformerEncoder:
             return []
         tokenizer = self.model.tokenizer
         with self._lock:
-            encoded = tokenizer(
-                list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False
-            )
+            encoded = tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, truncation=False)
         return [[(int(a), int(b)) for a, b in row] for row in encoded["offset_mapping"]]
 
     def encode_passages(

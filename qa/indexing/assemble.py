@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding.encoder import TextEncoder
-from qa.indexing.plan import Part
-from qa.passages.splitter import SplitSettings, embedding_text
+from qa.indexing.plan import GenerationSettings, Part
+from qa.passages.splitter import embedding_text
 from qa.store.generations import write_generation
 from qa.store.lexical import LexicalIndex, Segment
 from qa.store.manifest import FORMAT_VERSION, ArticleRecord, Manifest
@@ -62,13 +61,16 @@ def write_parts(
     index_dir: Path,
     parts: list[Part],
     snapshot: IndexSnapshot | None,
-    encoder: TextEncoder,
-    settings: SplitSettings,
-    dimension: int,
+    settings: GenerationSettings,
     vector_settings: VectorIndexSettings,
 ) -> str:
-    """Assemble the new generation from the parts and swap it in; return its name."""
+    """Assemble the new generation from the parts (reused ones filled from ``snapshot``)
+    and swap it in; return its name."""
     parts = [part for part in parts if part.count]
+    tables = [part.table for part in parts if part.table is not None]
+    if len(tables) != len(parts):
+        raise ValueError("every part needs its passages: fill the reused ones first (IndexStore.fill)")
+    dimension, split = settings.dimension, settings.split
     records: list[ArticleRecord] = []
     total = 0
     for part in parts:
@@ -76,17 +78,21 @@ def write_parts(
         total += part.count
     vectors = _stack([part.vectors for part in parts], dimension)
     segments: list[Segment] = [
-        part.previous if part.previous is not None else [embedding_text(part.article.title, p.text, settings) for p in part.passages]
+        part.previous
+        if part.previous is not None
+        else [embedding_text(part.article.title, p.text, split) for p in part.passages]
         for part in parts
     ]
-    lexical = LexicalIndex.assemble(_merge_ranges(segments), previous=snapshot.lexical if snapshot is not None else None)
+    lexical = LexicalIndex.assemble(
+        _merge_ranges(segments), previous=snapshot.lexical if snapshot is not None else None
+    )
     kind = vector_settings.chosen_kind(total)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
-        model=encoder.name,
-        encoder=dict(encoder.export),
+        model=settings.model,
+        encoder=dict(settings.encoder),
         dimension=dimension,
-        split=settings.as_dict(),
+        split=split.as_dict(),
         vector_index=kind,
         vector_index_requested=vector_settings.kind,
         passage_count=total,
@@ -97,10 +103,9 @@ def write_parts(
     return write_generation(
         index_dir,
         manifest=manifest,
-        table=PassageTable.concatenate([part.table for part in parts]),
+        table=PassageTable.concatenate(tables),
         vectors=vectors,
         sentence_vectors=_stack([part.sentence_vectors for part in parts], dimension, np.float16),
         vector_index=build_vector_index(vectors, vector_settings),
         lexical=lexical,
     )
-

@@ -1,36 +1,37 @@
-"""Build or update the index from a corpus folder, embedding only what changed.
+"""Build or update an index, in a local folder or a Milvus collection, embedding only what changed.
 
-An article whose file bytes are unchanged (same SHA-256) keeps its passages and vectors
-from the previous generation, even when it was renamed; new and changed articles are
-split and embedded; removed ones drop out. A different model, split setting or index
-format forces a full rebuild, and the report says why. Nothing is replaced unless the
-new generation was written completely.
+One pipeline for both stores (``qa.indexing.stores.IndexStore``): read what the store
+serves, plan (``qa.indexing.plan``: an article whose file bytes are unchanged keeps its
+passages and vectors, even when it was renamed; new and changed articles are split and
+embedded; removed ones drop out; a different model, model export, split setting or store
+format forces a full rebuild, and the report says why), fill the reused parts, embed, and
+publish. Nothing is replaced unless the new generation was written completely.
+``copy_index`` fills a store from a local generation instead, embedding nothing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.embedding.encoder import TextEncoder
-from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexMissingError, IndexWriteError
-from qa.indexing.assemble import write_parts
-from qa.indexing.plan import Part, plan_update, same_order
+from qa.indexing.local_store import FolderStore
+from qa.indexing.plan import GenerationSettings, Part, Plan, Served, plan_copy, plan_update, reuse_reason
+from qa.indexing.stores import IndexStore
 from qa.ingest.corpus import Problem
 from qa.passages.splitter import SplitSettings, embedding_text
-from qa.store.generations import writer_lock
-from qa.store.manifest import read_manifest, rebuild_hint
-from qa.store.snapshot import IndexSnapshot, load_snapshot
+from qa.store.snapshot import IndexSnapshot
 from qa.store.vector_index import VectorIndexSettings
 from qa.types import ProgressFn
 
 
 @dataclass(frozen=True)
 class IndexReport:
-    """What one ``build_index`` run did."""
+    """What one update or copy did; ``location`` names the folder or the collection."""
 
-    index_dir: str
+    location: str
     generation: str
     added: tuple[str, ...]
     changed: tuple[str, ...]
@@ -55,42 +56,10 @@ class IndexReport:
         ]
         return ", ".join(parts) + f" in {self.seconds:.1f}s"
 
-
-def _previous(index_dir: Path, encoder: TextEncoder, settings: SplitSettings, full: bool) -> tuple[IndexSnapshot | None, str | None]:
-    """The previous generation when it can be reused, else None and the reason."""
-    if full:
-        return None, "--full was asked for"
-    try:
-        snapshot = load_snapshot(index_dir)
-    except IndexMissingError:
-        return None, None
-    except (IndexIncompatibleError, IndexCorruptError) as error:
-        return None, f"the previous index cannot be reused ({error})"
-    manifest = snapshot.manifest
-    if manifest.model != encoder.name:
-        return None, f"the model changed from {manifest.model} to {encoder.name}"
-    if manifest.encoder != encoder.export:
-        return None, f"the encoder changed from {manifest.encoder} to {encoder.export}"
-    if manifest.split != settings.as_dict():
-        return None, f"the split settings changed from {manifest.split} to {settings.as_dict()}"
-    return snapshot, None
-
-
-def _settings_in_use(index_dir: Path, full: bool) -> tuple[SplitSettings | None, VectorIndexSettings | None]:
-    """The split and vector-index settings of the existing index, so that a plain update
-    keeps them; None where there is no index to take them from (or ``full`` ignores it)."""
-    try:
-        _, manifest = read_manifest(index_dir)
-    except (IndexMissingError, IndexCorruptError, IndexIncompatibleError):
-        return None, None
-    try:
-        split = SplitSettings.from_dict(manifest.split)
-        vector = VectorIndexSettings.for_kind(manifest.vector_index_requested)
-    except ValueError as error:
-        if full:
-            return None, None
-        raise IndexIncompatibleError(f"the index in {index_dir} has settings this version cannot reuse ({error}): {rebuild_hint(index_dir)}") from None
-    return split, vector
+    @property
+    def index_dir(self) -> str:
+        """``location``, under its former name."""
+        return self.location
 
 
 def _embedding_inputs(part: Part, settings: SplitSettings) -> list[tuple[str, list[tuple[int, int]]]]:
@@ -105,7 +74,7 @@ def _embedding_inputs(part: Part, settings: SplitSettings) -> list[tuple[str, li
 
 def embed_parts(parts: list[Part], encoder: TextEncoder, settings: SplitSettings, progress: ProgressFn | None) -> int:
     """Embed the passages of the parts that have no vectors yet; return how many."""
-    pending = [part for part in parts if part.vectors is None]
+    pending = [part for part in parts if part.reused is None and part.vectors is None and part.table is not None]
     inputs = [item for part in pending for item in _embedding_inputs(part, settings)]
     if not inputs:
         return 0
@@ -114,13 +83,96 @@ def embed_parts(parts: list[Part], encoder: TextEncoder, settings: SplitSettings
     )
     row = sentence_row = 0
     for part in pending:
-        sentences = part.table.sentence_count
+        sentences = part.table.sentence_count if part.table is not None else 0
         part.vectors = vectors[row : row + part.count]
         part.sentence_vectors = sentence_vectors[sentence_row : sentence_row + sentences]
         row += part.count
         sentence_row += sentences
     return len(inputs)
 
+
+def _publish(
+    store: IndexStore,
+    plan: Plan,
+    served: Served | None,
+    reason: str | None,
+    make: Callable[[list[Part]], tuple[int, GenerationSettings]],
+) -> tuple[str, int]:
+    """Publish the plan unless the store already serves exactly it; return the generation
+    served and how many passages ``make`` (which embeds) embedded."""
+    if served is not None and reason is None and served.index_kind == store.index_kind and plan.same_articles(served):
+        return served.generation, 0
+    store.fill(plan.parts)
+    embedded, settings = make(plan.parts)
+    return store.publish(plan, served is not None and reason is None, settings), embedded
+
+
+def _report(
+    store: IndexStore, run: tuple[str, int], plan: Plan, reason: str | None, started: float, embed_seconds: float
+) -> IndexReport:
+    return IndexReport(
+        location=str(store.location),
+        generation=run[0],
+        added=tuple(plan.added),
+        changed=tuple(plan.changed),
+        removed=plan.removed,
+        unchanged=tuple(plan.unchanged),
+        passages_embedded=run[1],
+        passages_total=sum(part.count for part in plan.parts),
+        problems=tuple(plan.problems),
+        full_rebuild_reason=reason,
+        seconds=time.perf_counter() - started,
+        embed_seconds=embed_seconds,
+    )
+
+
+def update_store(
+    store: IndexStore,
+    corpus_dir: str | Path,
+    *,
+    encoder: TextEncoder,
+    settings: SplitSettings | None = None,
+    full: bool = False,
+    progress: ProgressFn | None = None,
+) -> IndexReport:
+    """Bring ``store`` up to date with the articles in ``corpus_dir``, embedding only new
+    and changed articles. ``settings`` default to the served index's own (else the
+    defaults). Raises ``CorpusError`` (and the served generation stays) when no article is
+    usable, and the store's errors (``IndexWriteError``, ``BackendError``)."""
+    started = time.perf_counter()
+    embed_seconds = 0.0
+
+    def embed(parts: list[Part]) -> tuple[int, GenerationSettings]:
+        nonlocal embed_seconds
+        embed_started = time.perf_counter()
+        embedded = embed_parts(parts, encoder, split, progress)
+        embed_seconds = time.perf_counter() - embed_started
+        reused = served is not None and reason is None and not embedded
+        dimension = served.dimension if served is not None and reused else encoder.dimension
+        return embedded, GenerationSettings(encoder.name, dict(encoder.export), dimension, split)
+
+    with store.session():
+        served = store.served(full)
+        split = settings or (served.split_in_use if served is not None else None) or SplitSettings()
+        reason = reuse_reason(served, full, encoder.name, lambda: encoder.export, split)
+        plan = plan_update(corpus_dir, served if reason is None else None, encoder, split)
+        run = _publish(store, plan, served, reason, embed)
+    return _report(store, run, plan, reason, started, embed_seconds)
+
+
+def copy_index(store: IndexStore, snapshot: IndexSnapshot, *, full: bool = False) -> IndexReport:
+    """Serve the local generation ``snapshot`` from ``store`` too, copying its passages and
+    vectors (nothing is embedded); only articles the store lacks are written."""
+    started = time.perf_counter()
+    manifest = snapshot.manifest
+    split = SplitSettings.from_dict(manifest.split)
+    settings = GenerationSettings(manifest.model, dict(manifest.encoder), manifest.dimension, split)
+    with store.session():
+        served = store.served(full)
+        reason = reuse_reason(served, full, manifest.model, lambda: manifest.encoder, split)
+        plan = plan_copy(snapshot, served if reason is None else None)
+        run = _publish(store, plan, served, reason, lambda parts: (0, settings))
+    return _report(store, run, plan, reason, started, 0.0)
 
 
 def update_index(
@@ -133,53 +185,24 @@ def update_index(
     vector_settings: VectorIndexSettings | None = None,
     progress: ProgressFn | None = None,
 ) -> IndexReport:
-    """Bring the index in ``index_dir`` up to date with the articles in ``corpus_dir``.
+    """Bring the index in the folder ``index_dir`` up to date with the articles in
+    ``corpus_dir`` (``update_store`` on a ``FolderStore``).
 
     ``settings`` and ``vector_settings`` default to the existing index's own (else the
     defaults); ``progress`` is told ``(done, total)`` passages while embedding. Raises
     ``CorpusError`` (and leaves any previous index serving) when no article is usable,
     ``IndexWriteError`` when the index folder cannot be written.
     """
-    started = time.perf_counter()
     index_dir = Path(index_dir)
     if encoder is None:
         from qa.embedding import DEFAULT_MODEL, LazyEncoder, load_encoder
 
         encoder = LazyEncoder(DEFAULT_MODEL, lambda: load_encoder(index_dir=index_dir))
-    split_before, vectors_before = _settings_in_use(index_dir, full)
-    settings = settings or split_before or SplitSettings()
-    vector_settings = vector_settings or vectors_before or VectorIndexSettings()
-    embedded, embed_seconds = 0, 0.0
-    try:
-        with writer_lock(index_dir):
-            snapshot, reason = _previous(index_dir, encoder, settings, full)
-            plan = plan_update(corpus_dir, snapshot, encoder, settings)
-            nothing_changed = not (plan.added or plan.changed or plan.removed)
-            same_kind = snapshot is not None and snapshot.manifest.vector_index_requested == vector_settings.kind
-            if snapshot is not None and nothing_changed and same_kind and same_order(snapshot, plan.parts):
-                generation = snapshot.generation
-            else:
-                embed_started = time.perf_counter()
-                embedded = embed_parts(plan.parts, encoder, settings, progress)
-                embed_seconds = time.perf_counter() - embed_started
-                dimension = encoder.dimension if embedded or snapshot is None else snapshot.manifest.dimension
-                generation = write_parts(index_dir, plan.parts, snapshot, encoder, settings, dimension, vector_settings)
-    except OSError as error:
-        raise IndexWriteError(
-            f"cannot write the index in {index_dir} ({error.strerror or error}): choose a writable folder with --index "
-            "(or QA_INDEX), or free some disk space; the previous index, if any, keeps serving"
-        ) from error
-    return IndexReport(
-        index_dir=str(index_dir),
-        generation=generation,
-        added=tuple(plan.added),
-        changed=tuple(plan.changed),
-        removed=plan.removed,
-        unchanged=tuple(plan.unchanged),
-        passages_embedded=embedded,
-        passages_total=sum(part.count for part in plan.parts),
-        problems=tuple(plan.problems),
-        full_rebuild_reason=reason,
-        seconds=time.perf_counter() - started,
-        embed_seconds=embed_seconds,
+    return update_store(
+        FolderStore(index_dir, vector_settings),
+        corpus_dir,
+        encoder=encoder,
+        settings=settings,
+        full=full,
+        progress=progress,
     )

@@ -4,7 +4,7 @@ The CLI (``qa index``, ``qa add``, ``qa remove``), the chat's first start and it
 uploads, ``ui.py`` and ``build_index`` all go through it, so importing, rebuilding and
 reporting happen one way::
 
-    library = Library("corpus", "embeddings")
+    library = Library("corpus", "embeddings")     # or Library("corpus", "milvus:./milvus.db")
     library.add(["story.txt", "page.html"])      # import, then update the index
     library.remove(["world/old-story"])          # delete the article files, then update
     library.update(full=True)                    # rebuild from scratch
@@ -13,24 +13,33 @@ reporting happen one way::
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
 
 from qa.embedding import EncoderSettings, LazyEncoder, load_encoder
 from qa.embedding.encoder import TextEncoder, canonical_model_name
 from qa.errors import CorpusError, UsageError
-from qa.indexing.build import IndexReport, update_index
+from qa.indexing.build import IndexReport, copy_index, update_store
+from qa.indexing.local_store import FolderStore
+from qa.indexing.stores import IndexStore
 from qa.ingest.corpus import ARTICLE_SUFFIXES, Problem
 from qa.ingest.importer import ImportReport, import_files
 from qa.passages.splitter import SplitSettings
-from qa.settings import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR
-from qa.store.manifest import current_generation
+from qa.store.milvus.address import Location, MilvusAddress, parse_location
 from qa.store.vector_index import VectorIndexSettings
-from qa.types import ProgressFn
+from qa.types import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, ProgressFn
 
-if TYPE_CHECKING:
-    from qa.store.milvus.address import MilvusAddress
+
+def open_store(location: Location, vector: VectorIndexSettings | None = None) -> IndexStore:
+    """The store at ``location``: a folder, or a Milvus collection (a ``MilvusAddress`` or
+    ``milvus:<uri>[#<collection>]``); ``vector`` (the FAISS kind) applies to folders only."""
+    where = parse_location(location)
+    if isinstance(where, MilvusAddress):
+        from qa.indexing.milvus_sync import MilvusStore
+
+        return MilvusStore(where)
+    return FolderStore(where, vector)
 
 
 @dataclass(frozen=True)
@@ -47,13 +56,19 @@ class AddReport:
 
 
 class Library:
-    """A corpus folder and the index built from it: a local folder, or a Milvus collection
-    when ``milvus`` is given (``index_dir`` then only keeps the model export)."""
+    """A corpus folder and the index built from it, wherever it lives (``location``).
+
+    ``index_dir`` names a folder, or a Milvus collection (a ``MilvusAddress`` or
+    ``milvus:<uri>[#<collection>]``; ``qa.store.milvus.address.parse_location``); the
+    ``milvus`` keyword names one too. For a collection, the ``index_dir`` attribute is the
+    folder that keeps the model export (``export_dir``, default ``embeddings``) and the
+    local index that ``copy_to_milvus`` copies.
+    """
 
     def __init__(
         self,
         corpus_dir: str | Path = DEFAULT_CORPUS_DIR,
-        index_dir: str | Path = DEFAULT_INDEX_DIR,
+        index_dir: Location = DEFAULT_INDEX_DIR,
         *,
         model: str | None = None,
         encoder: TextEncoder | None = None,
@@ -61,11 +76,13 @@ class Library:
         split: SplitSettings | None = None,
         vector: VectorIndexSettings | None = None,
         progress: ProgressFn | None = None,
-        milvus: "MilvusAddress | None" = None,
+        milvus: MilvusAddress | None = None,
+        export_dir: str | Path | None = None,
     ) -> None:
-        self.milvus = milvus
+        where = parse_location(index_dir)
+        self.milvus = milvus if milvus is not None or isinstance(where, Path) else where
         self.corpus_dir = Path(corpus_dir)
-        self.index_dir = Path(index_dir)
+        self.index_dir = where if isinstance(where, Path) else Path(export_dir or DEFAULT_INDEX_DIR)
         self._model = model
         self._encoder = encoder
         self._encoder_settings = encoder_settings
@@ -82,48 +99,37 @@ class Library:
         return self._encoder
 
     @property
-    def location(self) -> str:
-        """Where the index lives, for messages."""
-        return str(self.milvus) if self.milvus is not None else str(self.index_dir)
+    def location(self) -> Path | MilvusAddress:
+        """Where the index lives: the Milvus collection if one is named, else the folder
+        (``str()`` of either names it in messages)."""
+        return self.milvus if self.milvus is not None else self.index_dir
+
+    @property
+    def store(self) -> IndexStore:
+        """The store at ``location``, as the write side sees it."""
+        return open_store(self.location, self.vector)
 
     def has_index(self) -> bool:
         """Whether the index folder (or Milvus collection) has a generation being served."""
-        if self.milvus is not None:
-            from qa.store.milvus.connection import connect, milvus_errors
-            from qa.store.milvus.meta import read_state
-
-            if self.milvus.is_lite and not Path(self.milvus.uri).expanduser().exists():
-                return False
-            with milvus_errors(self.milvus):
-                return read_state(connect(self.milvus), self.milvus) is not None
-        return current_generation(self.index_dir) is not None
+        return self.store.has_index()
 
     def update(self, *, full: bool = False) -> IndexReport:
         """Bring the index up to date with the corpus (only new and changed articles are
-        embedded; ``full`` rebuilds everything)."""
-        if self.milvus is not None:
-            from qa.indexing.milvus_sync import update_milvus
-
-            return update_milvus(self.corpus_dir, self.milvus, encoder=self.encoder, settings=self.split, full=full, progress=self.progress)
-        return update_index(
-            self.corpus_dir,
-            self.index_dir,
-            encoder=self.encoder,
-            settings=self.split,
-            full=full,
-            vector_settings=self.vector,
-            progress=self.progress,
+        embedded, renamed ones are not; ``full`` rebuilds everything)."""
+        return update_store(
+            self.store, self.corpus_dir, encoder=self.encoder, settings=self.split, full=full, progress=self.progress
         )
 
     def copy_to_milvus(self, *, full: bool = False) -> IndexReport:
         """Serve the local index (``index_dir``) from the Milvus collection too, copying its
         passages and vectors: nothing is embedded, only articles the collection lacks are written."""
         if self.milvus is None:
-            raise UsageError("copying to Milvus needs a collection: give --uri (a Milvus Lite file such as ./milvus.db, or http://host:19530)")
-        from qa.indexing.milvus_sync import copy_to_milvus
+            raise UsageError(
+                "copying to Milvus needs a collection: give --uri (a Milvus Lite file such as ./milvus.db, or http://host:19530)"
+            )
         from qa.store.snapshot import load_snapshot
 
-        return copy_to_milvus(load_snapshot(self.index_dir), self.milvus, full=full)
+        return copy_index(open_store(self.milvus), load_snapshot(self.index_dir), full=full)
 
     def ensure_index(self) -> IndexReport | None:
         """Build the index when there is none yet; None when one is already there."""
@@ -152,9 +158,15 @@ class Library:
         root = self.corpus_dir.resolve()
         for suffix in ARTICLE_SUFFIXES:
             candidate = (root / f"{article_id}{suffix}").resolve()
-            if candidate.is_relative_to(root) and candidate.is_file() and not (root / f"{article_id}{suffix}").is_symlink():
+            if (
+                candidate.is_relative_to(root)
+                and candidate.is_file()
+                and not (root / f"{article_id}{suffix}").is_symlink()
+            ):
                 return candidate
-        raise UsageError(f"no article {article_id!r} in {self.corpus_dir}: use an id from a citation (its path without .txt/.md)")
+        raise UsageError(
+            f"no article {article_id!r} in {self.corpus_dir}: use an id from a citation (its path without .txt/.md)"
+        )
 
 
 def build_index(

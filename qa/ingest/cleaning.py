@@ -37,6 +37,7 @@ _RELATED_HEADING = re.compile(
 )
 _WEATHER = re.compile(r"(?i)^-?\d{1,3}(\.\d+)?\s*°?\s*[CF]$")
 _BREADCRUMB_SEPARATORS = re.compile(r"\s(»|›|>|/|\|)\s")
+_SPACES = re.compile(r"\s+")
 _PHOTO_CREDIT = re.compile(
     r"(?i)(^|[.)\s])(photo|image|picture|photograph|file\s+photo|credit)s?(\s+credit)?\s*:\s*\S.{0,79}$"
 )
@@ -77,8 +78,11 @@ def split_lines(text: str, start: int = 0) -> list[Line]:
     return lines
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+def single_spaced(text: str, *, strip: bool = True) -> str:
+    """``text`` with each run of white space (line breaks included) made one space, and none
+    left at either end unless ``strip`` is False: the one white-space normaliser."""
+    spaced = _SPACES.sub(" ", text)
+    return spaced.strip() if strip else spaced
 
 
 def _is_hashtag_line(text: str) -> bool:
@@ -106,7 +110,9 @@ def _header_drops(lines: list[Line]) -> set[int]:
                 drops.add(nxt)  # the city the weather is for
         elif text.lower().startswith("home") and len(text) > 5 and text[4] in " »›>/|":
             following = lines[i + 1].text if i + 1 < len(lines) else ""
-            if _BREADCRUMB_SEPARATORS.search(text) or (following and _norm(text).endswith(_norm(following))):
+            if _BREADCRUMB_SEPARATORS.search(text) or (
+                following and single_spaced(text.lower()).endswith(single_spaced(following.lower()))
+            ):
                 drops.add(i)
     return drops
 
@@ -120,8 +126,8 @@ def _table_of_contents(lines: list[Line]) -> set[int]:
         while j < len(lines) and _BULLET.match(lines[j].text):
             j += 1
         if j - i >= 3:
-            later = {_norm(line.text) for line in lines[j:]}
-            items = [_norm(_BULLET.sub("", lines[n].text, count=1)) for n in range(i, j)]
+            later = {single_spaced(line.text.lower()) for line in lines[j:]}
+            items = [single_spaced(_BULLET.sub("", lines[n].text, count=1).lower()) for n in range(i, j)]
             if all(item in later for item in items):
                 drops.update(range(i, j))
         i = max(j, i + 1)

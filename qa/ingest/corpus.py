@@ -11,11 +11,11 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
-from qa.ingest.cleaning import clean
+from qa.ingest.cleaning import clean, single_spaced
 from qa.ingest.textfile import check_size, decode_text
 from qa.types import Article, Block
 
@@ -92,7 +92,7 @@ def parse_article(text: str, *, article_id: str, source: str, digest: str) -> Ar
     return Article(
         article_id=article_id,
         source=source,
-        title=" ".join(title.split()),
+        title=single_spaced(title),
         text=text,
         content_hash=digest,
         blocks=cleaned.blocks,
@@ -212,7 +212,9 @@ def list_corpus(
             seen[result.content_hash] = result.source
             files.append(result)
     for path in hidden:
-        problems.append(Problem(path.relative_to(root).as_posix(), "hidden file: skipped (rename it without the leading dot)"))
+        problems.append(
+            Problem(path.relative_to(root).as_posix(), "hidden file: skipped (rename it without the leading dot)")
+        )
     return files, problems
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from qa.errors import CorpusError
+from qa.ingest.cleaning import single_spaced
 from qa.ingest.corpus import ARTICLE_SUFFIXES, MAX_ARTICLE_BYTES, Problem
 from qa.ingest.textfile import check_size, read_text_file
 
@@ -40,13 +41,11 @@ def slug(text: str, fallback: str = "article") -> str:
     return value or fallback
 
 
-def _one_line(value: object) -> str:
-    return " ".join(str(value).split())
-
-
 def markdown_article(text: str, *, title: str = "", source: str = "", url: str = "", date: str = "") -> str:
     """An article file: front matter with the metadata that is present, then the text."""
-    fields = [(k, _one_line(v)) for k, v in (("title", title), ("source", source), ("url", url), ("date", date)) if v]
+    fields = [
+        (k, single_spaced(str(v))) for k, v in (("title", title), ("source", source), ("url", url), ("date", date)) if v
+    ]
     front = "".join(f"{key}: {value}\n" for key, value in fields)
     return (f"---\n{front}---\n" if front else "") + text.strip() + "\n"
 
@@ -62,7 +61,11 @@ def _from_html(path: Path) -> list[tuple[str, str]]:
         raise ValueError(f"no article text found in the page (fewer than {MIN_ARTICLE_WORDS} words of main text)")
     title = data.get("title") or path.stem
     body = markdown_article(
-        data["text"], title=title, source=data.get("sitename") or "", url=data.get("url") or "", date=data.get("date") or ""
+        data["text"],
+        title=title,
+        source=data.get("sitename") or "",
+        url=data.get("url") or "",
+        date=data.get("date") or "",
     )
     return [(slug(title, slug(path.stem)), body)]
 
@@ -79,9 +82,9 @@ def _from_jsonl(path: Path, problems: list[Problem]) -> list[tuple[str, str]]:
             problems.append(Problem(where, f"not valid JSON ({error.msg})"))
             continue
         if not isinstance(record, dict) or not str(record.get("text") or "").strip():
-            problems.append(Problem(where, "needs an object with a non-empty \"text\""))
+            problems.append(Problem(where, 'needs an object with a non-empty "text"'))
             continue
-        title = _one_line(record.get("title") or "")
+        title = single_spaced(str(record.get("title") or ""))
         name = slug(str(record.get("id") or title), f"{slug(path.stem)}-{number}")
         body = markdown_article(
             str(record["text"]),
@@ -148,9 +151,16 @@ def import_files(paths: Iterable[str | Path], corpus_dir: str | Path) -> ImportR
             continue
         for name, body in articles:
             try:
-                target = _write_unique(corpus, name, path.suffix.lower() if path.suffix.lower() in ARTICLE_SUFFIXES else ".md", body)
+                target = _write_unique(
+                    corpus, name, path.suffix.lower() if path.suffix.lower() in ARTICLE_SUFFIXES else ".md", body
+                )
             except OSError as error:
-                problems.append(Problem(shown, f"cannot be written into {corpus} ({error.strerror or error}): check the folder's permissions and free space"))
+                problems.append(
+                    Problem(
+                        shown,
+                        f"cannot be written into {corpus} ({error.strerror or error}): check the folder's permissions and free space",
+                    )
+                )
                 continue
             if target is None:
                 problems.append(Problem(shown, f"already in the corpus as {name}: skipped"))

@@ -9,8 +9,8 @@ cut at white space between word pieces.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Callable, Mapping, Sequence
 
 from qa.passages.sentences import split_sentences
 from qa.types import Article, Passage, Span
@@ -35,16 +35,20 @@ class SplitSettings:
 
     def __post_init__(self) -> None:
         if not MIN_PASSAGE_TOKENS <= self.max_tokens <= MAX_PASSAGE_TOKENS:
-            raise ValueError(f"max_tokens must be between {MIN_PASSAGE_TOKENS} and {MAX_PASSAGE_TOKENS}, not {self.max_tokens}")
+            raise ValueError(
+                f"max_tokens must be between {MIN_PASSAGE_TOKENS} and {MAX_PASSAGE_TOKENS}, not {self.max_tokens}"
+            )
         if not 0 <= self.overlap_sentences <= MAX_OVERLAP_SENTENCES:
-            raise ValueError(f"overlap_sentences must be between 0 and {MAX_OVERLAP_SENTENCES}, not {self.overlap_sentences}")
+            raise ValueError(
+                f"overlap_sentences must be between 0 and {MAX_OVERLAP_SENTENCES}, not {self.overlap_sentences}"
+            )
 
     def as_dict(self) -> dict[str, object]:
         """The settings as plain JSON values."""
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, object]) -> "SplitSettings":
+    def from_dict(cls, values: Mapping[str, object]) -> SplitSettings:
         """Settings recorded by ``as_dict``; ``ValueError`` names what does not fit."""
         unknown = sorted(set(values) - {f.name for f in fields(cls)})
         if unknown:

@@ -11,11 +11,12 @@ which the assistant answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
+from qa.query.choice_model import fit_logistic
 from qa.types import Evidence
 
 FEATURES = ("sentence_meaning", "sentence_words", "evidence_words", "passage_meaning", "answer_probability")
@@ -39,31 +40,13 @@ def evidence_vector(evidence: Evidence) -> np.ndarray:
     return np.array([getattr(evidence, name) for name in FEATURES], dtype=np.float64)
 
 
-def fit_logistic(
-    x: np.ndarray, y: Sequence[bool], l2: float = 0.1, sample_weights: Sequence[float] | None = None
-) -> tuple[tuple[float, ...], float]:
-    """Weights and bias of ``P(y) = sigmoid(x · w + b)``, by Newton's method with an L2
-    penalty on the weights; ``sample_weights`` counts some rows more than others."""
-    x = np.hstack([np.asarray(x, dtype=np.float64), np.ones((len(x), 1))])
-    labels = np.asarray(y, dtype=np.float64)
-    s = np.ones(len(labels)) if sample_weights is None else np.asarray(sample_weights, dtype=np.float64)
-    beta = np.zeros(x.shape[1])
-    penalty = np.diag([l2] * (x.shape[1] - 1) + [0.0])
-    for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(x @ beta)))
-        gradient = x.T @ (s * (p - labels)) + penalty @ beta
-        hessian = (x.T * (s * p * (1 - p))) @ x + penalty + 1e-9 * np.eye(x.shape[1])
-        step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if float(np.abs(step).max()) < 1e-8:
-            break
-    return tuple(float(round(value, 4)) for value in beta[:-1]), float(round(beta[-1], 4))
-
-
 def fit_abstention(
-    evidence: Sequence[Evidence], answerable: Sequence[bool], l2: float = 0.1, sample_weights: Sequence[float] | None = None
+    evidence: Sequence[Evidence],
+    answerable: Sequence[bool],
+    l2: float = 0.1,
+    sample_weights: Sequence[float] | None = None,
 ) -> AbstentionModel:
-    """Fit the decline model on labelled evidence (``fit_logistic``)."""
+    """Fit the decline model on labelled evidence (``qa.query.choice_model.fit_logistic``)."""
     weights, bias = fit_logistic(np.stack([evidence_vector(e) for e in evidence]), answerable, l2, sample_weights)
     return AbstentionModel(weights, bias)
 

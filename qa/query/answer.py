@@ -9,8 +9,8 @@ kept together with its items. The answer is declined when the evidence is weak.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -18,23 +18,22 @@ from qa.errors import UsageError
 from qa.query.abstention import DEFAULT_ABSTENTION, AbstentionModel
 from qa.query.answer_type import answer_type, content_stems
 from qa.query.choice_model import LinearChoice
-from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, Question, describe_units
-from qa.query.span import find_span
+from qa.query.phrase_rules import find_span
+from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
 from qa.query.units import Unit, answer_units
-from qa.reading.compose import differing_answer, unit_holding
+from qa.reading.compose import differing_answer, figures, unit_holding
 from qa.reading.confidence import BOLD_PROBABILITY, DEFAULT_SPAN_CONFIDENCE, SpanConfidence
 from qa.reading.model import ReaderModel
 from qa.reading.reader import Reading, read_hits
 from qa.store.search_index import PassageLookup
 from qa.types import Answer, AnswerSentence, AnswerSpan, Evidence, Hit, SearchMode
 
-_QUANTITY = re.compile(
-    r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?\s?(?:%|percent|per cent|billion|million|trillion|bn|thousand)?"
-)
 _CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         re.compile(r"(?i)^\s*why\b|\bwhy (?:did|do|does|is|are|was|were|has|have)\b"),
-        re.compile(r"(?i)\b(because|reasons?|due to|owing to|stems? from|driven by|in response to|as a result|the cause)\b"),
+        re.compile(
+            r"(?i)\b(because|reasons?|due to|owing to|stems? from|driven by|in response to|as a result|the cause)\b"
+        ),
     ),
     (
         re.compile(
@@ -78,11 +77,20 @@ class AnswerSettings:
     bold_probability: float = BOLD_PROBABILITY  # the span is shown when its calibrated confidence reaches this
     differing_probability: float = 0.3  # another article's span must reach this to be "a different figure"
     second_opinion: bool = True  # the sentence model's sentence follows the reader's when they differ
-    sentence_confidence: float = 0.2  # the reader's sentence is the answer from this span confidence on (else the sentence model's)
+    sentence_confidence: float = (
+        0.2  # the reader's sentence is the answer from this span confidence on (else the sentence model's)
+    )
+    no_answer_veto: float = (
+        0.8  # declined when every passage read says "no answer" with at least this probability (> 1: never)
+    )
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_confidence <= 1.0:
             raise UsageError(f"min_confidence must be between 0 and 1, not {self.min_confidence} (QA_MIN_CONFIDENCE)")
+        if self.no_answer_veto < 0.0:
+            raise UsageError(
+                f"no_answer_veto must be at least 0 (above 1 turns the reader's veto off), not {self.no_answer_veto}"
+            )
 
 
 def answer_cue(question: str, text: str) -> float:
@@ -101,16 +109,19 @@ def extract_answer(
     settings: AnswerSettings,
     mode: SearchMode,
     reader: ReaderModel | None = None,
+    in_context: bool = False,
 ) -> Answer:
     """Pick the answer sentence(s) from the top ``hits``, or decline. With a ``reader``, the
-    answer sentence is the one that holds the reader's best span across the top passages."""
+    answer sentence is the one that holds the reader's best span across the top passages,
+    and the reader's "no answer" in every passage declines, except for a follow-up read
+    ``in_context`` ("and what about defence?" is no question on its own)."""
     units = answer_units(hits, lookup, settings.answer_passages) if lookup is not None else []
     if lookup is None or not units:
         return declined(question, hits, 0.0, mode, None)
     reading = read_hits(reader, question, hits, settings.answer_passages) if reader is not None else None
     question_tokens = content_stems(question)
     weights = lookup.idf(question_tokens)
-    asked = Question(question, question_vector, question_tokens, weights, answer_type(question))
+    asked = AskedQuestion(question, question_vector, question_tokens, weights, answer_type(question))
     features = describe_units(asked, units, hits)
     meaning = features[:, SENTENCE_FEATURES.index("meaning")]
     words = features[:, SENTENCE_FEATURES.index("words")]
@@ -128,6 +139,9 @@ def extract_answer(
         answer_probability=span_confidence,
     )
     confidence = settings.abstention.probability(evidence)
+    if reading is not None and not in_context and reading.spans and reading.no_answer >= settings.no_answer_veto:
+        # the reader found no answer in any passage: its no-answer evidence overrules the sentence evidence
+        return declined(question, hits, min(confidence, 1.0 - reading.no_answer), mode, evidence)
     if confidence < settings.min_confidence:
         return declined(question, hits, confidence, mode, evidence)
     top_score = float(scores[best])
@@ -152,7 +166,11 @@ def extract_answer(
     also, differing = _other_sources(question, chosen[0], units, scores, settings)
     if reading is not None:
         other = differing_answer(reading, units, settings.differing_probability)
-        differing = [(units[other], float(scores[other]))] if other is not None and not _overlaps(units[other], chosen[0]) else []
+        differing = (
+            [(units[other], float(scores[other]))]
+            if other is not None and not _overlaps(units[other], chosen[0])
+            else []
+        )
     sentences = [
         AnswerSentence(u.text, u.span.start, u.span.end, u.hit_number, score, also if i == 0 else ())
         for i, (u, score) in enumerate(zip(chosen, chosen_scores))
@@ -171,7 +189,9 @@ def extract_answer(
         confidence=confidence,
         mode=mode,
         evidence=evidence,
-        span=_read_span(reading, first, span_confidence >= settings.bold_probability) if reading is not None else find_span(question, first.text, first.span.start),
+        span=_read_span(reading, first, span_confidence >= settings.bold_probability)
+        if reading is not None
+        else find_span(question, first.text, first.span.start),
     )
 
 
@@ -185,21 +205,20 @@ def _read_span(reading: Reading, sentence: Unit, sure: bool) -> AnswerSpan | Non
     return AnswerSpan(span.text, span.start, span.end)
 
 
-def declined(question: str, hits: Sequence[Hit], confidence: float, mode: SearchMode, evidence: Evidence | None) -> Answer:
+def declined(
+    question: str, hits: Sequence[Hit], confidence: float, mode: SearchMode, evidence: Evidence | None
+) -> Answer:
     """The answer when the articles do not answer ``question``: no text, the closest hits kept."""
     return Answer(
-        question=question, found=False, text="", sentences=(), hits=tuple(hits), confidence=confidence, mode=mode, evidence=evidence
+        question=question,
+        found=False,
+        text="",
+        sentences=(),
+        hits=tuple(hits),
+        confidence=confidence,
+        mode=mode,
+        evidence=evidence,
     )
-
-
-def quantities(text: str) -> set[str]:
-    """The numbers a sentence states, normalised (``$65 billion`` -> ``$65billion``)."""
-    found = set()
-    for match in _QUANTITY.finditer(text):
-        value = re.sub(r"[\s,]", "", match.group(0).lower()).replace("percent", "%")
-        if any(ch.isdigit() for ch in value):
-            found.add(value)
-    return found
 
 
 def _other_sources(
@@ -212,7 +231,7 @@ def _other_sources(
     question asks for a figure, and its figures are different.
     """
     asks_figure = bool(_CUES[1][0].search(question))
-    best_figures = quantities(best.text)
+    best_figures = figures(best.text)
     floor = float(scores.max()) - settings.related_margin
     same: list[int] = []
     differing: list[tuple[Unit, float]] = []
@@ -222,11 +241,17 @@ def _other_sources(
         if unit.article_id == best.article_id or score < floor:
             continue
         similarity = max(float(unit.vector @ copy) for copy in copies)
-        figures = quantities(unit.text)
-        if asks_figure and best_figures and figures and not (figures & best_figures) and similarity >= settings.related_cosine:
+        theirs = figures(unit.text)
+        if (
+            asks_figure
+            and best_figures
+            and theirs
+            and not (theirs & best_figures)
+            and similarity >= settings.related_cosine
+        ):
             if not any(d.article_id == unit.article_id for d, _ in differing):
                 differing.append((unit, float(score)))
-        elif similarity >= settings.same_fact_cosine and (not figures or not best_figures or figures & best_figures):
+        elif similarity >= settings.same_fact_cosine and (not theirs or not best_figures or theirs & best_figures):
             if unit.hit_number not in same and unit.hit_number != best.hit_number:
                 same.append(unit.hit_number)
     return tuple(same), differing[:1]
@@ -250,7 +275,11 @@ def _with_list(units: Sequence[Unit], best: int) -> int:
     if not unit.text.rstrip().endswith(":"):
         return best
     for index, other in enumerate(units):
-        if other.hit_number == unit.hit_number and other.span.start == unit.span.start and other.span.end > unit.span.end:
+        if (
+            other.hit_number == unit.hit_number
+            and other.span.start == unit.span.start
+            and other.span.end > unit.span.end
+        ):
             return index
     return best
 

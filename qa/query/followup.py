@@ -15,19 +15,59 @@ A short question that leans on the previous one is rewritten with what it leans 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from qa.query.answer_type import content_stems
 
-_LEADS_ON = re.compile(r"(?i)^\s*(and|but|also|so|then|what about|how about|what else|same for|and what|and how|and why|and who)\b")
+_LEADS_ON = re.compile(
+    r"(?i)^\s*(and|but|also|so|then|what about|how about|what else|same for|and what|and how|and why|and who)\b"
+)
 _PRONOUN = re.compile(r"(?i)\b(he|she|they|it|his|her|hers|their|theirs|its|them|him|this|that|these|those|there)\b")
 _PERSON = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]im|[Hh]is|[Hh]er|[Tt]hey|[Tt]hem|[Tt]heir)\b")
 _NAME = re.compile(r"(?:[A-Z][\w’'.-]*(?:\s+(?:of|the|and|for|de|al)\s+|\s+)?)*[A-Z][\w’'.-]*")
 _ASKS_OBJECT = re.compile(r"(?i)^\W*(?:who|whom)\s+(?:did|does|do|will|would|has|have|had|is\s+\w+ing|was\s+\w+ing)\s")
-_BARE_LEAD = re.compile(r"(?i)^\W*(?:and|but|also|so|then)?\s*(?:what|how)?\s*(?:about)?\s*(?:now|then|before|after|later|earlier|today|since)?\W*$")
+_BARE_LEAD = re.compile(
+    r"(?i)^\W*(?:and|but|also|so|then)?\s*(?:what|how)?\s*(?:about)?\s*(?:now|then|before|after|later|earlier|today|since)?\W*$"
+)
 _A_NAME = re.compile(r"^[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,4}$")
-_QUESTION_WORDS = {"What", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Which", "Is", "Are", "Was", "Were", "Do", "Does", "Did", "Can", "Could", "Will", "Would", "Should", "Has", "Have", "Had", "According", "The", "A", "An", "In", "On", "And", "But", "So", "Also", "Then"}
+_QUESTION_WORDS = {
+    "What",
+    "Who",
+    "Whom",
+    "Whose",
+    "When",
+    "Where",
+    "Why",
+    "How",
+    "Which",
+    "Is",
+    "Are",
+    "Was",
+    "Were",
+    "Do",
+    "Does",
+    "Did",
+    "Can",
+    "Could",
+    "Will",
+    "Would",
+    "Should",
+    "Has",
+    "Have",
+    "Had",
+    "According",
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "And",
+    "But",
+    "So",
+    "Also",
+    "Then",
+}
 MAX_FOLLOW_UP_WORDS = 8
 MAX_ELLIPTIC_WORDS = 6
 MAX_CONTEXT_WORDS = 20

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
+
+from qa.ingest.cleaning import single_spaced
 
 DUPLICATE_COSINE = 0.95
 
 
-def _normalised(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def group_duplicates(
-    order: Sequence[int] | np.ndarray, texts: Sequence[str], vectors: np.ndarray, *, limit: int, threshold: float = DUPLICATE_COSINE
+    order: Sequence[int] | np.ndarray,
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    *,
+    limit: int,
+    threshold: float = DUPLICATE_COSINE,
 ) -> list[tuple[int, list[int]]]:
     """Walk ``order`` best first; fold each item into an earlier kept one it duplicates.
 
@@ -31,7 +34,7 @@ def group_duplicates(
     for row, item in enumerate(order):
         if full_at is not None and row - full_at > limit // 2 + 10:
             break
-        text = _normalised(texts[row])
+        text = single_spaced(texts[row].lower())
         match = kept_texts.get(text)
         if match is None and groups:
             similarity = kept[: len(groups)] @ vectors[row]

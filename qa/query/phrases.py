@@ -33,9 +33,14 @@ _NUMBER = re.compile(
     rf"(?:[$€£₹]\s?)?(?:\d[\d,.]*\d|\d|\b{_NUMBER_WORD}(?:[\s-]{_NUMBER_WORD})*\b)(?:\s?(?:{_SCALE})\b)?"
     r"(?:\s?(?:%|percent|per cent))?"
 )
-_NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:(?:of(?:\s+the)?|de|du|la|le|von|van|der|del|di|da|al|bin)\s+)?[A-Z][\w'’.-]*)*")
+_NAME = re.compile(
+    r"[A-Z][\w'’.-]*(?:\s+(?:(?:of(?:\s+the)?|de|du|la|le|von|van|der|del|di|da|al|bin)\s+)?[A-Z][\w'’.-]*)*"
+)
 _QUOTE = re.compile(r"[\"“‘']([^\"“”‘’']{2,80})[\"”’']")
-_BREAK = re.compile(r"^[,;:()\[\]\"“”‘’—–!?.]$|^(?:which|who|whom|whose|while|whereas|because|although|though|but|and|or|that|when|where|as|after|before|since|until)$", re.I)
+_BREAK = re.compile(
+    r"^[,;:()\[\]\"“”‘’—–!?.]$|^(?:which|who|whom|whose|while|whereas|because|although|though|but|and|or|that|when|where|as|after|before|since|until)$",
+    re.I,
+)
 _STOP = frozenset(
     "a an the of in on at to for by with from and or but as is was were are be been being its it this that these those his her their "
     "which who whom whose while has have had did do does not no so than then there".split()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 
 from qa.errors import QuestionError
+from qa.ingest.cleaning import single_spaced
 from qa.types import SEARCH_MODES, SearchMode
 
 MAX_QUESTION_CHARS = 2000
@@ -26,7 +27,7 @@ def clean_question(question: object) -> str:
         raise QuestionError(f"the question is {len(question):,} characters long; ask in at most {MAX_QUESTION_CHARS:,}")
     text = question.encode("utf-8", "replace").decode("utf-8")
     text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in text)
-    text = " ".join(text.split())
+    text = single_spaced(text)
     if not text:
         raise QuestionError("the question is empty: type a question about the articles")
     if len(text) > MAX_QUESTION_CHARS:

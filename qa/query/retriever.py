@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,18 +21,17 @@ from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexStateError
 from qa.query.answer import AnswerSettings, extract_answer
 from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
+from qa.query.phrase_rules import find_span
 from qa.query.question import check_hits, clean_question, parse_mode
-from qa.query.span import find_span
 from qa.reading.reader import shared_reader
-from qa.settings import DEFAULT_INDEX_DIR
 from qa.store.manifest import rebuild_hint
+from qa.store.milvus.address import Location, MilvusAddress, parse_location
 from qa.store.search_index import PassageLookup, SearchIndex
 from qa.store.snapshot import IndexSnapshot, load_snapshot
 from qa.store.vector_index import SearchTuning
-from qa.types import Answer, Hit, SearchMode
+from qa.types import DEFAULT_INDEX_DIR, Answer, Hit, SearchMode
 
 if TYPE_CHECKING:
-    from qa.store.milvus.address import MilvusAddress
     from qa.store.milvus.view import MilvusIndex
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def index_encoder(index_dir: Path, snapshot: IndexSnapshot, settings: EncoderSet
 
     A missing, damaged or different export is refused with the command that re-creates it;
     questions are never embedded by something other than what the index recorded, except
-    that ``QA_BACKEND=torch`` runs the same model's weights in sentence-transformers.
+    that ``QA_RUNTIME=torch`` runs the same model's weights in sentence-transformers.
     """
     recorded = snapshot.manifest.encoder
     runtime = recorded.get("runtime")
@@ -67,7 +67,7 @@ def index_encoder(index_dir: Path, snapshot: IndexSnapshot, settings: EncoderSet
     )
 
 
-def collection_encoder(index: "MilvusIndex", export_dir: Path, settings: EncoderSettings) -> TextEncoder:
+def collection_encoder(index: MilvusIndex, export_dir: Path, settings: EncoderSettings) -> TextEncoder:
     """The encoder for questions to a Milvus collection: the model export its vectors came
     from, made in ``export_dir`` on first use (a byte-identical export of the same model)."""
     recorded, model = index.manifest.encoder, index.manifest.model
@@ -77,47 +77,67 @@ def collection_encoder(index: "MilvusIndex", export_dir: Path, settings: Encoder
             raise IndexIncompatibleError(
                 f"the model export in {export_dir / EXPORTS} differs from the one the {index.address} was built with "
                 f"(another version of the model or of onnx?): rebuild it with `qa index --full --uri {index.address.uri}`, "
-                "or set QA_BACKEND=torch to embed questions with the same weights in sentence-transformers"
+                "or set QA_RUNTIME=torch to embed questions with the same weights in sentence-transformers"
             )
         return encoder
     return load_encoder(model, EncoderSettings(backend="torch", batch_size=settings.batch_size))
 
 
 class Retriever:
-    """Search and answer over one index folder; safe to share between threads."""
+    """Search and answer over one index (a folder or a Milvus collection); safe to share
+    between threads."""
 
     def __init__(
         self,
         snapshot: SearchIndex,
         encoder: TextEncoder,
-        index_dir: Path | str,
+        location: Path | str | MilvusAddress,
         answer_settings: AnswerSettings | None = None,
         tuning: SearchTuning | None = None,
     ) -> None:
         self._snapshot = snapshot
         self.encoder = encoder
-        self.index_dir = index_dir  # the folder, or the Milvus URI, the index was opened from
+        self.location = location  # the folder, or the Milvus collection, the index was opened from
         self.answer_settings = answer_settings or AnswerSettings()
         self.tuning = tuning or SearchTuning()
         self._swap_lock = threading.Lock()
 
+    @property
+    def index_dir(self) -> Path | str:
+        """``location`` under its former name (a Milvus collection as its description)."""
+        return str(self.location) if isinstance(self.location, MilvusAddress) else self.location
+
     @classmethod
     def load(
         cls,
-        path: str | Path = DEFAULT_INDEX_DIR,
+        path: Location = DEFAULT_INDEX_DIR,
         *,
         model: str | None = None,
         encoder: TextEncoder | None = None,
         answer_settings: AnswerSettings | None = None,
         tuning: SearchTuning | None = None,
         encoder_settings: EncoderSettings | None = None,
-    ) -> "Retriever":
-        """Open the index in ``path``; refuse one built with another model than ``model``.
+        export_dir: str | Path = DEFAULT_INDEX_DIR,
+    ) -> Retriever:
+        """Open the index in the folder ``path``, or the Milvus collection it names (a
+        ``MilvusAddress`` or ``milvus:<uri>[#<collection>]``: ``connect``, with the model
+        export kept in ``export_dir``); refuse one built with another model than ``model``.
 
         ``qa.settings.Settings`` gathers every argument from flags and the environment
         (``Settings.resolve().retriever()``); here nothing is read from the environment.
         """
-        index_dir = Path(path)
+        where = parse_location(path)
+        if isinstance(where, MilvusAddress):
+            return cls.connect(
+                where,
+                export_dir=export_dir,
+                model=model,
+                encoder=encoder,
+                answer_settings=answer_settings,
+                encoder_settings=encoder_settings,
+                tuning=tuning,
+            )
+        index_dir = where
         snapshot = load_snapshot(index_dir, tuning=tuning)
         built_with = snapshot.manifest.model
         wanted = encoder.name if encoder is not None else canonical_model_name(model) if model else built_with
@@ -132,25 +152,29 @@ class Retriever:
     @classmethod
     def connect(
         cls,
-        address: "MilvusAddress",
+        address: MilvusAddress,
         *,
         export_dir: str | Path = DEFAULT_INDEX_DIR,
         encoder: TextEncoder | None = None,
         answer_settings: AnswerSettings | None = None,
         encoder_settings: EncoderSettings | None = None,
-    ) -> "Retriever":
+        model: str | None = None,
+        tuning: SearchTuning | None = None,
+    ) -> Retriever:
         """Serve the collection at ``address`` (Milvus Lite file or server); questions are
-        embedded by the model export the collection was built with, kept in ``export_dir``."""
+        embedded by the model export the collection was built with, kept in ``export_dir``.
+        ``Retriever.load(address)`` is the same call."""
         from qa.store.milvus.view import MilvusIndex
 
         index = MilvusIndex.open(address)
-        if encoder is not None and encoder.name != index.manifest.model:
+        wanted = encoder.name if encoder is not None else canonical_model_name(model) if model else index.manifest.model
+        if wanted != index.manifest.model:
             raise IndexIncompatibleError(
-                f"the {address} was built with {index.manifest.model}, not {encoder.name}: rebuild it with "
-                f"`qa index --full --model {encoder.name} --uri {address.uri}`, or open it without a model"
+                f"the {address} was built with {index.manifest.model}, not {wanted}: rebuild it with "
+                f"`qa index --full --model {wanted} --uri {address.uri}`, or open it without a model"
             )
         encoder = encoder or collection_encoder(index, Path(export_dir), encoder_settings or EncoderSettings())
-        return cls(index, encoder, str(address), answer_settings)
+        return cls(index, encoder, address, answer_settings, tuning)
 
     @property
     def snapshot(self) -> SearchIndex:
@@ -172,10 +196,16 @@ class Retriever:
         if snapshot is None:
             return False
         if snapshot.manifest.model != self.encoder.name or snapshot.manifest.dimension != current.manifest.dimension:
-            log.warning("kept serving %s: the new index uses another model; rebuild it with `qa index --full`", current.generation)
+            log.warning(
+                "kept serving %s: the new index uses another model; rebuild it with `qa index --full`",
+                current.generation,
+            )
             return False
         with self._swap_lock:
-            if snapshot.generation == self._snapshot.generation or snapshot.manifest.created < self._snapshot.manifest.created:
+            if (
+                snapshot.generation == self._snapshot.generation
+                or snapshot.manifest.created < self._snapshot.manifest.created
+            ):
                 return False
             self._snapshot = snapshot
             return True
@@ -188,6 +218,14 @@ class Retriever:
         """The ``k`` best passages for ``question`` (1 <= k <= 1000), best first, duplicates folded."""
         question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
         return self._search(self._snapshot, question, self.embed_question(question), k, search_mode)[0]
+
+    def search_with_vector(self, question: str, vector: np.ndarray, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+        """``search`` with the question already embedded: ``vector`` is its unit-length
+        embedding by this retriever's model (``embed_question``, or many questions encoded
+        at once beforehand); ``question`` is still read for BM25. For benchmarks that time
+        the search alone, and callers that embed in batches."""
+        question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
+        return self._search(self._snapshot, question, np.asarray(vector, dtype=np.float32), k, search_mode)[0]
 
     def answer(self, question: str, k: int = 5, mode: str = "hybrid", context: str = "") -> Answer:
         """The answer sentence(s) copied from the articles, or ``found=False``.
@@ -202,7 +240,9 @@ class Retriever:
         vector = self.embed_question(search_text)
         hits, lookup = self._search(snapshot, search_text, vector, k, search_mode)
         reader = shared_reader() if self.answer_settings.read else None
-        return extract_answer(question, vector, hits, lookup, self.answer_settings, search_mode, reader)
+        return extract_answer(
+            question, vector, hits, lookup, self.answer_settings, search_mode, reader, in_context=bool(context.strip())
+        )
 
     def answer_follow_up(
         self, message: str, previous: Sequence[str], k: int = 5, mode: str = "hybrid"
@@ -237,7 +277,11 @@ class Retriever:
             row = row_of[int(item)]
             citation = found.citation_of(int(item))
             also = tuple(
-                dict.fromkeys(other for other in map(found.citation_of, map(int, duplicates)) if other.article_id != citation.article_id)
+                dict.fromkeys(
+                    other
+                    for other in map(found.citation_of, map(int, duplicates))
+                    if other.article_id != citation.article_id
+                )
             )
             hits.append(
                 Hit(

@@ -9,14 +9,14 @@ not already say, and the passage's rank. ``python -m bench.fit_answers`` fits th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 from qa.query.answer_type import AnswerType
 from qa.query.choice_model import LinearChoice
-from qa.query.span import question_marks
+from qa.query.phrase_rules import question_marks
 from qa.query.phrases import candidate_phrases, words_of
 from qa.query.units import Unit
 from qa.store.lexical import tokenize
@@ -42,15 +42,26 @@ SENTENCE_FEATURES: tuple[str, ...] = (
 SENTENCE_MODEL = LinearChoice(
     SENTENCE_FEATURES,
     (
-        9.4151, -0.9265, 3.3774, 0.8815, 3.1537, 3.7048, 1.21, -1.4175,
-        1.3036, 0.0131, 4.1098, -0.5076, 0.0314,
+        9.4151,
+        -0.9265,
+        3.3774,
+        0.8815,
+        3.1537,
+        3.7048,
+        1.21,
+        -1.4175,
+        1.3036,
+        0.0131,
+        4.1098,
+        -0.5076,
+        0.0314,
     ),
 )
 _TYPED = {"number": "number", "date": "date", "person": "name", "place": "name", "name": "name", "thing": "name"}
 
 
 @dataclass(frozen=True)
-class Question:
+class AskedQuestion:
     """What is computed once per question: its stems, their IDF weights, its answer type."""
 
     text: str
@@ -60,7 +71,7 @@ class Question:
     kind: AnswerType
 
 
-def coverage(question: Question, stems: set[str]) -> float:
+def coverage(question: AskedQuestion, stems: set[str]) -> float:
     """IDF-weighted share of the question's stems found among ``stems``."""
     total = float(question.weights.sum())
     if total <= 0:
@@ -72,7 +83,7 @@ def _pairs(stems: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:]))
 
 
-def describe_units(question: Question, units: Sequence[Unit], hits: Sequence[Hit]) -> np.ndarray:
+def describe_units(question: AskedQuestion, units: Sequence[Unit], hits: Sequence[Hit]) -> np.ndarray:
     """The ``SENTENCE_FEATURES`` of each unit, one row per unit."""
     rows = np.zeros((len(units), len(SENTENCE_FEATURES)))
     column = {name: i for i, name in enumerate(SENTENCE_FEATURES)}

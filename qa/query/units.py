@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -65,6 +65,11 @@ def sentence_units(passage: Passage, vectors: np.ndarray) -> list[tuple[Span, np
     return units
 
 
+def _piece(passage: Passage, span: Span) -> str:
+    """The text of ``span`` (offsets in the article) inside ``passage``."""
+    return passage.text[span.start - passage.start : span.end - passage.start]
+
+
 def answer_units(hits: Sequence[Hit], lookup: PassageLookup, limit: int) -> list[Unit]:
     """The candidate answers of the first ``limit`` hits, headings and fragments left out."""
     units: list[Unit] = []
@@ -72,15 +77,18 @@ def answer_units(hits: Sequence[Hit], lookup: PassageLookup, limit: int) -> list
         passage = lookup.passage(hit.passage_index)
         vectors = lookup.passage_sentence_vectors(hit.passage_index)
 
-        def piece(span: Span) -> str:
-            return passage.text[span.start - passage.start : span.end - passage.start]
-
         for span, vector, following, position in sentence_units(passage, vectors):
-            text = piece(span)
+            text = _piece(passage, span)
             if len(text.split()) >= _MIN_WORDS and not _is_heading(text):
                 near = [j for j in (position - 1, position + 1) if 0 <= j < len(passage.sentences)]
-                near = [j for j in near if not (passage.sentences[j].start >= span.start and passage.sentences[j].end <= span.end)]
-                context = " ".join(piece(passage.sentences[j]) for j in near)
+                near = [
+                    j
+                    for j in near
+                    if not (passage.sentences[j].start >= span.start and passage.sentences[j].end <= span.end)
+                ]
+                context = " ".join(_piece(passage, passage.sentences[j]) for j in near)
                 context_vector = _normalise(vectors[near].mean(axis=0)) if near else None
-                units.append(Unit(number, passage.article_id, span, text, vector, following, context, position, context_vector))
+                units.append(
+                    Unit(number, passage.article_id, span, text, vector, following, context, position, context_vector)
+                )
     return units

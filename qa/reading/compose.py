@@ -9,17 +9,21 @@ and the figures differ: never a number about something else.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from qa.query.units import Unit
 from qa.reading.reader import FoundSpan, Reading
 
-_QUANTITY = re.compile(r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per\s?cent|billion|million|trillion|bn|m|thousand)(?![a-z]))?")
+_QUANTITY = re.compile(
+    r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per\s?cent|billion|million|trillion|bn|m|thousand)(?![a-z]))?"
+)
 
 
 def figures(text: str) -> set[str]:
     """The numbers a span states, normalised (``$65 billion`` -> ``$65billion``, ``5 per cent`` -> ``5%``)."""
-    values = (re.sub(r"[\s,]", "", match.group(0).lower()).replace("percent", "%") for match in _QUANTITY.finditer(text))
+    values = (
+        re.sub(r"[\s,]", "", match.group(0).lower()).replace("percent", "%") for match in _QUANTITY.finditer(text)
+    )
     return {value for value in values if any(ch.isdigit() for ch in value)}
 
 

@@ -19,8 +19,14 @@ from qa.query.answer_type import answer_type
 from qa.reading.reader import Reading
 
 SPAN_FEATURES = ("probability", "no_answer", "agreement", "margin", "kind_fits")
-_DIGIT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)\b", re.I)
-_YEAR_OR_DAY = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|week|month|year)\b", re.I)
+_DIGIT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)\b",
+    re.I,
+)
+_YEAR_OR_DAY = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|week|month|year)\b",
+    re.I,
+)
 _NAME = re.compile(r"\b[A-Z][a-z]")
 
 
@@ -44,7 +50,9 @@ def span_features(question: str, reading: Reading) -> np.ndarray:
     same = " ".join(best.text.lower().split())
     agreeing = sum(s.probability for s in reading.spans[1:] if " ".join(s.text.lower().split()) == same)
     other = max((s.probability for s in reading.spans[1:] if " ".join(s.text.lower().split()) != same), default=0.0)
-    return np.array([best.probability, best.no_answer, agreeing, best.probability - other, kind_fits(question, best.text)])
+    return np.array(
+        [best.probability, best.no_answer, agreeing, best.probability - other, kind_fits(question, best.text)]
+    )
 
 
 @dataclass(frozen=True)

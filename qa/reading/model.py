@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -69,12 +69,16 @@ class ReaderModel:
         self._question.no_padding()
         self._pairs = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
         self._pairs.enable_truncation(max_length=self.max_tokens, strategy="only_second")
-        self._pairs.enable_padding(pad_id=int(self.card.get("pad_id", 0)), pad_token=str(self.card.get("pad_token", "[PAD]")))
+        self._pairs.enable_padding(
+            pad_id=int(self.card.get("pad_id", 0)), pad_token=str(self.card.get("pad_token", "[PAD]"))
+        )
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             options.intra_op_num_threads = threads
-        self._session = onnxruntime.InferenceSession(str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        self._session = onnxruntime.InferenceSession(
+            str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
         self._lock = threading.Lock()
 
     @property

@@ -8,9 +8,9 @@ are what another article says in answer to the same question.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from qa.reading.model import PACKAGED_READER, ReaderModel
 from qa.reading.spans import best_spans
@@ -64,5 +64,15 @@ def read_hits(reader: ReaderModel, question: str, hits: Sequence[Hit], passages:
         text = hit.text[span.start : span.end]
         if text.strip():
             start = hit.citation.start + span.start
-            found.append(FoundSpan(span.window + 1, hit.citation.article_id, start, start + len(text), text, span.probability, span.no_answer))
+            found.append(
+                FoundSpan(
+                    span.window + 1,
+                    hit.citation.article_id,
+                    start,
+                    start + len(text),
+                    text,
+                    span.probability,
+                    span.no_answer,
+                )
+            )
     return Reading(tuple(found), min((s.no_answer for s in spans), default=1.0))

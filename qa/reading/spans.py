@@ -8,8 +8,8 @@ answer), so a span's probability ``P(start) * P(end)`` compares across windows, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

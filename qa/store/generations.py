@@ -27,9 +27,9 @@ import fcntl
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 import faiss
 import numpy as np
@@ -51,10 +51,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
-
 def _data_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-
 
 
 def write_generation(
@@ -77,7 +75,9 @@ def write_generation(
         reached("written-passages")
         np.save(staging / VECTORS, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
         reached("written-vectors")
-        np.save(staging / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
+        np.save(
+            staging / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, dtype=np.float16), allow_pickle=False
+        )
         reached("written-sentences")
         write_vector_index(vector_index, staging / VECTOR_INDEX)
         reached("written-faiss")
@@ -123,7 +123,6 @@ def _prune(index_dir: Path, keep: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-
 
 
 @contextlib.contextmanager

@@ -5,28 +5,33 @@ term found in most passages of a five-article corpus still counts a little inste
 turning negative. Tokens are lower-cased, English stop words dropped, British spellings
 made American, Snowball-stemmed.
 
-The score matrix is computed here with whole-array numpy operations (bm25s documents
-``build_index_from_ids`` as the place to do this) instead of bm25s's per-document loop:
-an update re-scores every passage (adding passages changes every IDF) in a few
-milliseconds per thousand passages, and only new passages are tokenized.
+One formula, ``term_scores``, scores a term in a passage: for the whole score matrix here,
+and for passages of an index that keeps none (``bm25_scores``, the candidates a Milvus
+collection returns). The matrix is computed with whole-array numpy operations in
+``build_index_from_ids``, the method bm25s documents for overriding, instead of bm25s's
+per-document loop: an update re-scores every passage (adding passages changes every IDF)
+in a few milliseconds per thousand passages, and only new passages are tokenized.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from collections import Counter
-from typing import Any, Callable, Sequence, Union
+from typing import Any
 
 import bm25s
 import numpy as np
+from bm25s.tokenization import Tokenized
 
 from qa.store.arrays import mapped, offsets_from_lengths
 from qa.store.spelling import american
 
 EMPTY_TOKEN = ""
-Segment = Union[range, Sequence[str]]
+K1, B = 1.5, 0.75  # bm25s's defaults: term-frequency saturation and length normalisation
+Segment = range | Sequence[str]
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +48,7 @@ def _stem_words(words: list[str]) -> list[str]:
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens of each text (British spellings made
     American first, see ``qa.store.spelling``)."""
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False
-    )
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stem_words, return_ids=False, show_progress=False)
 
 
 def lucene_idf(document_frequency: np.ndarray, count: int) -> np.ndarray:
@@ -53,24 +56,38 @@ def lucene_idf(document_frequency: np.ndarray, count: int) -> np.ndarray:
     return np.log1p((count - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
+def term_scores(
+    tf: np.ndarray, idf: np.ndarray, lengths: np.ndarray, mean_length: float, k1: float = K1, b: float = B
+) -> np.ndarray:
+    """BM25 (Lucene) of a term found ``tf`` times in a passage of ``lengths`` tokens, given its
+    IDF and the mean passage length: the one formula, for whole arrays of terms and passages."""
+    return idf * tf / (k1 * ((1 - b) + b * lengths / mean_length) + tf)
+
+
 def bm25_scores(
-    query: str, texts: Sequence[str], idf: Callable[[Sequence[str]], np.ndarray], mean_length: float, k1: float = 1.5, b: float = 0.75
+    query: str, texts: Sequence[str], idf: Callable[[Sequence[str]], np.ndarray], mean_length: float
 ) -> np.ndarray:
     """The BM25 score ``LexicalIndex.scores`` would give each of ``texts`` for ``query``, from
     the collection's IDF and mean passage length (for an index that keeps no score matrix)."""
     terms = tokenize([query])[0] if texts else []
     if not terms:
         return np.zeros(len(texts), dtype=np.float32)
-    weights = dict(zip(terms, idf(terms)))
-    scores = np.zeros(len(texts), dtype=np.float64)
-    for row, tokens in enumerate(tokenize(texts)):
-        counts = Counter(tokens)
-        normaliser = k1 * ((1 - b) + b * max(len(tokens), 1) / mean_length)
-        scores[row] = sum(float(weights[t]) * counts[t] / (normaliser + counts[t]) for t in terms if t in counts)
-    return scores.astype(np.float32)
+    unique = list(dict.fromkeys(terms))
+    column = {term: i for i, term in enumerate(unique)}
+    passages = tokenize(texts)
+    tf = np.zeros((len(texts), len(unique)))
+    for row, tokens in enumerate(passages):
+        for token in tokens:
+            if token in column:
+                tf[row, column[token]] += 1
+    lengths = np.array([max(len(tokens), 1) for tokens in passages], dtype=np.float64)
+    scores = term_scores(tf, np.asarray(idf(unique), dtype=np.float64)[None, :], lengths[:, None], mean_length)
+    return (scores @ np.array([terms.count(term) for term in unique], dtype=np.float64)).astype(np.float32)
 
 
-def lucene_scores(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int, k1: float, b: float) -> dict[str, object]:
+def lucene_scores(
+    tokens: np.ndarray, offsets: np.ndarray, vocab_size: int, k1: float = K1, b: float = B
+) -> dict[str, object]:
     """bm25s's score matrix (CSC, one column per term) for passages given as token ids.
 
     Passage ``i`` holds ``tokens[offsets[i]:offsets[i + 1]]``; an empty passage counts as
@@ -89,11 +106,37 @@ def lucene_scores(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int, k1: 
     document_frequency = np.bincount(terms, minlength=vocab_size)
     idf = lucene_idf(document_frequency, count)
     lengths = np.maximum(lengths, 1).astype(np.float64)
-    normaliser = k1 * ((1 - b) + b * lengths / lengths.mean()) if count else lengths
-    tf = frequencies.astype(np.float64)
-    data = idf[terms] * tf / (normaliser[documents] + tf)
+    data = term_scores(
+        frequencies.astype(np.float64), idf[terms], lengths[documents], float(lengths.mean()) if count else 1.0, k1, b
+    )
     indptr = offsets_from_lengths(document_frequency)
     return {"data": data.astype(np.float32), "indices": documents.astype(np.int32), "indptr": indptr, "num_docs": count}
+
+
+@dataclass(frozen=True)
+class PassageTokens:
+    """Every passage's token ids: passage ``i`` is ``tokens[offsets[i]:offsets[i + 1]]``."""
+
+    tokens: np.ndarray
+    offsets: np.ndarray
+
+
+class LuceneBM25(bm25s.BM25):
+    """bm25s's Lucene BM25 whose ``build_index_from_ids`` (documented as the method to
+    override) computes the score matrix with ``lucene_scores``, from ``PassageTokens``."""
+
+    def __init__(self) -> None:
+        super().__init__(k1=K1, b=B, method="lucene")
+
+    def build_index_from_ids(
+        self,
+        unique_token_ids: list[int],
+        corpus_token_ids: PassageTokens,
+        show_progress: bool = True,
+        leave_progress: bool = False,
+    ) -> dict[str, object]:
+        self.nonoccurrence_array = None  # set here by bm25s's own method too: Lucene scoring has no non-occurrence term
+        return lucene_scores(corpus_token_ids.tokens, corpus_token_ids.offsets, len(unique_token_ids), self.k1, self.b)
 
 
 class LexicalIndex:
@@ -103,7 +146,9 @@ class LexicalIndex:
     that only grows (``qa_vocab.json``), so an update re-tokenizes only new passages.
     """
 
-    def __init__(self, bm25: bm25s.BM25, size: int, vocab: dict[str, int], tokens: np.ndarray, offsets: np.ndarray) -> None:
+    def __init__(
+        self, bm25: bm25s.BM25, size: int, vocab: dict[str, int], tokens: np.ndarray, offsets: np.ndarray
+    ) -> None:
         self._bm25 = bm25
         self.size = size
         self.vocab = vocab
@@ -111,12 +156,12 @@ class LexicalIndex:
         self.offsets = offsets
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
         """Index ``texts`` (document ``i`` is passage ``i``)."""
         return cls.assemble([list(texts)])
 
     @classmethod
-    def assemble(cls, segments: Sequence[Segment], *, previous: "LexicalIndex | None" = None) -> "LexicalIndex":
+    def assemble(cls, segments: Sequence[Segment], *, previous: LexicalIndex | None = None) -> LexicalIndex:
         """Index passages given as segments, in order: a ``range`` of ``previous``'s passages
         (their tokens are reused) or a list of texts to tokenize."""
         if any(isinstance(segment, str) for segment in segments):
@@ -146,14 +191,13 @@ class LexicalIndex:
         return cls.from_token_ids(tokens, offsets_from_lengths(lengths), vocab)
 
     @classmethod
-    def from_token_ids(cls, tokens: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]) -> "LexicalIndex":
+    def from_token_ids(cls, tokens: np.ndarray, offsets: np.ndarray, vocab: dict[str, int]) -> LexicalIndex:
         """Index passages already turned into token ids: passage ``i`` is
         ``tokens[offsets[i]:offsets[i + 1]]``, ids from ``vocab`` (which starts with the empty token)."""
-        bm25 = bm25s.BM25(method="lucene")
-        bm25.scores = lucene_scores(tokens, offsets, len(vocab), bm25.k1, bm25.b)
-        bm25.vocab_dict = vocab
-        bm25.unique_token_ids_set = set(vocab.values())
-        bm25.nonoccurrence_array = None  # lucene scoring has no non-occurrence term
+        bm25 = LuceneBM25()
+        bm25.index(
+            Tokenized(ids=PassageTokens(tokens, offsets), vocab=vocab), create_empty_token=False, show_progress=False
+        )
         return cls(bm25, len(offsets) - 1, vocab, tokens, offsets)
 
     def save(self, folder: Path) -> None:
@@ -164,7 +208,7 @@ class LexicalIndex:
         (folder / "qa_vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, size: int) -> "LexicalIndex":
+    def load(cls, folder: Path, size: int) -> LexicalIndex:
         """Read an index written by ``save``; arrays are memory-mapped."""
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
         tokens = mapped(folder / "tokens.npy")

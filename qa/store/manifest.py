@@ -25,6 +25,7 @@ LEXICAL = "bm25"
 VERIFY_CHECKSUMS_UP_TO = 512 * 1024 * 1024
 Verification = Literal["auto", "full", "sizes"]
 
+
 def rebuild_hint(index_dir: Path | str) -> str:
     """The command that rebuilds the index in ``index_dir`` from scratch."""
     return f"rebuild it with `qa index --full --index {index_dir}`"
@@ -71,18 +72,16 @@ class Manifest:
         return json.dumps(head, ensure_ascii=False)[:-1] + ', "articles": [\n' + articles + "\n]}\n"
 
     @classmethod
-    def from_json(cls, text: str) -> "Manifest":
+    def from_json(cls, text: str) -> Manifest:
         """Parse a manifest; raise ``IndexCorruptError``-friendly ``ValueError`` on bad input."""
         data = json.loads(text)
         data["articles"] = tuple(ArticleRecord(**record) for record in data["articles"])
         return cls(**data)
 
 
-
 def sha256_file(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
 
 
 def current_generation(index_dir: Path) -> str | None:
@@ -92,7 +91,9 @@ def current_generation(index_dir: Path) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except (OSError, UnicodeDecodeError) as error:
-        raise IndexCorruptError(f"cannot read {index_dir / CURRENT} ({error}): check the folder's permissions, or {rebuild_hint(index_dir)}") from error
+        raise IndexCorruptError(
+            f"cannot read {index_dir / CURRENT} ({error}): check the folder's permissions, or {rebuild_hint(index_dir)}"
+        ) from error
     return name or None
 
 
@@ -105,9 +106,13 @@ def read_manifest(index_dir: Path) -> tuple[str, Manifest]:
     try:
         manifest = Manifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise IndexCorruptError(f"the index in {index_dir} is missing its manifest: {rebuild_hint(index_dir)}") from error
+        raise IndexCorruptError(
+            f"the index in {index_dir} is missing its manifest: {rebuild_hint(index_dir)}"
+        ) from error
     except (ValueError, TypeError, KeyError) as error:
-        raise IndexCorruptError(f"the index manifest in {folder} is unreadable ({error}): {rebuild_hint(index_dir)}") from error
+        raise IndexCorruptError(
+            f"the index manifest in {folder} is unreadable ({error}): {rebuild_hint(index_dir)}"
+        ) from error
     if manifest.format_version != FORMAT_VERSION:
         raise IndexIncompatibleError(
             f"the index in {index_dir} has format {manifest.format_version}, this version reads "
@@ -129,4 +134,3 @@ def verify_files(folder: Path, manifest: Manifest, index_dir: Path, verify: Veri
             raise IndexCorruptError(f"index file {path} is damaged (wrong size): {rebuild_hint(index_dir)}")
         if with_checksums and sha256_file(path) != expected:
             raise IndexCorruptError(f"index file {path} is damaged (checksum mismatch): {rebuild_hint(index_dir)}")
-

@@ -14,16 +14,14 @@ Files (in a generation folder)::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from qa.store.arrays import mapped, offsets_from_lengths
 from qa.types import Passage, Span
-
-PASSAGE_FILES = ("passage_spans.npy", "passage_texts.bin", "text_offsets.npy", "sentence_spans.npy", "sentence_offsets.npy")
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ class PassageTable:
         """Sentence spans over all passages."""
         return int(self.sentence_spans.shape[0])
 
-    def rows(self, first: int, last: int) -> "PassageTable":
+    def rows(self, first: int, last: int) -> PassageTable:
         """Passages ``first`` to ``last - 1`` as a table of views (no copy)."""
         text_from, text_to = int(self.text_offsets[first]), int(self.text_offsets[last])
         sentence_from, sentence_to = int(self.sentence_offsets[first]), int(self.sentence_offsets[last])
@@ -72,7 +70,7 @@ class PassageTable:
         )
 
     @classmethod
-    def from_passages(cls, passages: Sequence[Passage]) -> "PassageTable":
+    def from_passages(cls, passages: Sequence[Passage]) -> PassageTable:
         """A table holding ``passages``, in order."""
         encoded = [p.text.encode("utf-8") for p in passages]
         return cls(
@@ -84,7 +82,7 @@ class PassageTable:
         )
 
     @classmethod
-    def concatenate(cls, tables: Sequence["PassageTable"]) -> "PassageTable":
+    def concatenate(cls, tables: Sequence[PassageTable]) -> PassageTable:
         """One table with the rows of ``tables``, in order."""
         tables = [t for t in tables if len(t)] or [cls.from_passages([])]
         return cls(
@@ -100,14 +98,17 @@ class PassageTable:
         np.save(folder / "passage_spans.npy", np.ascontiguousarray(self.spans, dtype=np.int64), allow_pickle=False)
         (folder / "passage_texts.bin").write_bytes(np.ascontiguousarray(self.texts).tobytes())
         np.save(folder / "text_offsets.npy", np.asarray(self.text_offsets, dtype=np.int64), allow_pickle=False)
-        np.save(folder / "sentence_spans.npy", np.ascontiguousarray(self.sentence_spans, dtype=np.int64), allow_pickle=False)
+        np.save(
+            folder / "sentence_spans.npy", np.ascontiguousarray(self.sentence_spans, dtype=np.int64), allow_pickle=False
+        )
         np.save(folder / "sentence_offsets.npy", np.asarray(self.sentence_offsets, dtype=np.int64), allow_pickle=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "PassageTable":
+    def load(cls, folder: Path) -> PassageTable:
         """Read a table written by ``save``, memory-mapped; raise ``ValueError`` if inconsistent."""
         spans, text_offsets, sentence_spans, sentence_offsets = (
-            mapped(folder / name) for name in ("passage_spans.npy", "text_offsets.npy", "sentence_spans.npy", "sentence_offsets.npy")
+            mapped(folder / name)
+            for name in ("passage_spans.npy", "text_offsets.npy", "sentence_spans.npy", "sentence_offsets.npy")
         )
         text_path = folder / "passage_texts.bin"
         size = text_path.stat().st_size

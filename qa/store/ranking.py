@@ -6,21 +6,20 @@ out), ``hybrid`` by reciprocal rank fusion of both. Each returns the candidates 
 with the mode's own score, and the BM25 scores of every passage when it computed them.
 Reciprocal rank fusion uses ranks only, so BM25's unbounded scores and cosine similarity
 never have to be put on one scale (the usual way hybrid search goes wrong); a Milvus
-collection fuses with the same constant in the engine.
+collection's candidates are fused by the same function (``qa.store.milvus.view``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
 
+import faiss
 import numpy as np
 
+from qa.store.lexical import LexicalIndex
 from qa.store.vector_index import search_vectors
 from qa.types import SearchMode
-
-if TYPE_CHECKING:
-    from qa.store.snapshot import IndexSnapshot
 
 RRF_K = 60
 
@@ -62,35 +61,37 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda pair: (-pair[1], best_rank[pair[0]], pair[0]))
 
 
-
-def _bm25_ids(snapshot: "IndexSnapshot", question: str, pool: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = snapshot.lexical.scores(question)
+def _bm25_ids(lexical: LexicalIndex, question: str, pool: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = lexical.scores(question)
     top = top_indices(scores, pool)
     return top[scores[top] > 0].astype(np.int64), scores
 
 
-def dense_ranking(snapshot: "IndexSnapshot", question: str, vector: np.ndarray, pool: int) -> Ranking:
+def dense_ranking(vectors: faiss.Index, lexical: LexicalIndex, question: str, vector: np.ndarray, pool: int) -> Ranking:
     """The ``pool`` nearest passages by cosine."""
-    ids, scores = search_vectors(snapshot.vector_index, vector, pool)
+    ids, scores = search_vectors(vectors, vector, pool)
     return Ranking(ids, scores.astype(np.float64), None)
 
 
-def bm25_ranking(snapshot: "IndexSnapshot", question: str, vector: np.ndarray, pool: int) -> Ranking:
+def bm25_ranking(vectors: faiss.Index, lexical: LexicalIndex, question: str, vector: np.ndarray, pool: int) -> Ranking:
     """The ``pool`` best passages by BM25 that match at least one question term."""
-    ids, scores = _bm25_ids(snapshot, question, pool)
+    ids, scores = _bm25_ids(lexical, question, pool)
     return Ranking(ids, scores[ids].astype(np.float64), scores)
 
 
-def hybrid_ranking(snapshot: "IndexSnapshot", question: str, vector: np.ndarray, pool: int) -> Ranking:
+def hybrid_ranking(
+    vectors: faiss.Index, lexical: LexicalIndex, question: str, vector: np.ndarray, pool: int
+) -> Ranking:
     """Reciprocal rank fusion of the dense and BM25 pools."""
-    dense_ids, _ = search_vectors(snapshot.vector_index, vector, pool)
-    lexical_ids, scores = _bm25_ids(snapshot, question, pool)
+    dense_ids, _ = search_vectors(vectors, vector, pool)
+    lexical_ids, scores = _bm25_ids(lexical, question, pool)
     fused = reciprocal_rank_fusion([dense_ids, lexical_ids])
     ids = np.array([item for item, _ in fused], dtype=np.int64)
     return Ranking(ids, np.array([score for _, score in fused], dtype=np.float64), scores)
 
 
-Ranker = Callable[["IndexSnapshot", str, np.ndarray, int], Ranking]
+Ranker = Callable[[faiss.Index, LexicalIndex, str, np.ndarray, int], Ranking]
+"""``(vector index, BM25 index, question, question vector, pool)`` to a ``Ranking``."""
 RANKERS: dict[SearchMode, Ranker] = {
     "hybrid": hybrid_ranking,
     "dense": dense_ranking,

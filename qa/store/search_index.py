@@ -9,8 +9,9 @@ passages' sentences and their late-pooled vectors. Nothing else crosses the seam
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -70,6 +71,6 @@ class SearchIndex(Protocol):
         """Up to ``pool`` candidate passages for ``question`` (embedded as ``vector``)."""
         ...
 
-    def newer(self) -> "SearchIndex | None":
+    def newer(self) -> SearchIndex | None:
         """A view of a newer generation, once one is complete; None when this is current."""
         ...

@@ -7,9 +7,10 @@ to end, so it never sees a half-swapped index.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence, overload
+from typing import overload
 
 import faiss
 import numpy as np
@@ -40,7 +41,7 @@ from qa.types import Citation, Passage, SearchMode
 class SnapshotPassages(Sequence[Passage]):
     """The passages of a snapshot as ``Passage`` objects, built when read."""
 
-    def __init__(self, snapshot: "IndexSnapshot") -> None:
+    def __init__(self, snapshot: IndexSnapshot) -> None:
         self._snapshot = snapshot
 
     def __len__(self) -> int:
@@ -111,7 +112,7 @@ class IndexSnapshot:
 
     def candidates(self, mode: SearchMode, question: str, vector: np.ndarray, pool: int) -> Candidates:
         """Up to ``pool`` candidates ranked by FAISS, BM25 or both (``qa.store.ranking``)."""
-        ranking = RANKERS[mode](self, question, vector, pool)
+        ranking = RANKERS[mode](self.vector_index, self.lexical, question, vector, pool)
         ids = ranking.ids
         bm25 = ranking.bm25_all[ids] if ranking.bm25_all is not None else np.zeros(len(ids), dtype=np.float32)
         return Candidates(
@@ -124,7 +125,7 @@ class IndexSnapshot:
             lookup=self,
         )
 
-    def newer(self) -> "IndexSnapshot | None":
+    def newer(self) -> IndexSnapshot | None:
         """The generation ``CURRENT`` names now, loaded and checked, if it is not this one."""
         name = current_generation(self.index_dir)
         if name is None or name == self.generation:
@@ -147,7 +148,9 @@ class IndexSnapshot:
         )
 
 
-def load_snapshot(index_dir: Path | str, *, verify: Verification = "auto", tuning: SearchTuning | None = None) -> IndexSnapshot:
+def load_snapshot(
+    index_dir: Path | str, *, verify: Verification = "auto", tuning: SearchTuning | None = None
+) -> IndexSnapshot:
     """Load the current generation of ``index_dir``, checking it before use; arrays are
     memory-mapped, so only what a search touches is read from disk."""
     index_dir = Path(index_dir)
@@ -166,12 +169,16 @@ def load_snapshot(index_dir: Path | str, *, verify: Verification = "auto", tunin
     if len(sizes) != 1 or int(vectors.shape[1] if vectors.ndim == 2 else -1) != manifest.dimension:
         raise IndexCorruptError(f"the index files in {folder} disagree in size: {rebuild_hint(index_dir)}")
     if table.sentence_count != int(sentence_vectors.shape[0]):
-        raise IndexCorruptError(f"the sentence vectors in {folder} do not match the passages: {rebuild_hint(index_dir)}")
+        raise IndexCorruptError(
+            f"the sentence vectors in {folder} do not match the passages: {rebuild_hint(index_dir)}"
+        )
     starts = np.array([record.first_passage for record in manifest.articles], dtype=np.int64)
     counts = np.array([record.passage_count for record in manifest.articles], dtype=np.int64)
-    if len(starts) and (starts[0] != 0 or np.any(starts[1:] != starts[:-1] + counts[:-1]) or starts[-1] + counts[-1] != len(table)):
+    if len(starts) and (
+        starts[0] != 0 or np.any(starts[1:] != starts[:-1] + counts[:-1]) or starts[-1] + counts[-1] != len(table)
+    ):
         raise IndexCorruptError(f"the article records in {folder} do not cover the passages: {rebuild_hint(index_dir)}")
     articles = {record.article_id: record for record in manifest.articles}
-    return IndexSnapshot(name, manifest, table, vectors, sentence_vectors, vector_index, lexical, articles, starts, index_dir, tuning)
-
-
+    return IndexSnapshot(
+        name, manifest, table, vectors, sentence_vectors, vector_index, lexical, articles, starts, index_dir, tuning
+    )

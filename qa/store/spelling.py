@@ -19,7 +19,13 @@ _ENCE = re.compile(r"^(defen|offen|licen|preten)ce")
 _ISE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers)$")
 _YSE = re.compile(r"(?<=[a-z]{2})ys(e|es|ed|ing|er|ers)$")
 _TRE = re.compile(r"(?<=[a-z]{2})([tb])re(s|d)?$")
-_WORDS = {"programme": "program", "programmes": "programs", "catalogue": "catalog", "dialogue": "dialog", "analogue": "analog"}
+_WORDS = {
+    "programme": "program",
+    "programmes": "programs",
+    "catalogue": "catalog",
+    "dialogue": "dialog",
+    "analogue": "analog",
+}
 
 
 @lru_cache(maxsize=1 << 18)  # words repeat: each is mapped once (the rules are five regexes)

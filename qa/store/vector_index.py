@@ -37,7 +37,7 @@ class VectorIndexSettings:
     hnsw_ef_search: int = 128
 
     @classmethod
-    def for_kind(cls, kind: str) -> "VectorIndexSettings":
+    def for_kind(cls, kind: str) -> VectorIndexSettings:
         """Default settings of one ``kind``; ``ValueError`` for a kind this version does not know."""
         for known in INDEX_KINDS:
             if kind == known:

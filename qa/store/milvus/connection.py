@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from qa.errors import BackendError, IndexMissingError, UsageError
 from qa.store.milvus.address import MilvusAddress
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 # What Milvus servers answer to missing or wrong credentials (seen in milvus-io/milvus #37714, pymilvus #2206).
-AUTH_FAILURES = ("auth check failure", "unauthenticated", "missing authorization", "invalid auth token", "permission denied")
+AUTH_FAILURES = (
+    "auth check failure",
+    "unauthenticated",
+    "missing authorization",
+    "invalid auth token",
+    "permission denied",
+)
 INSTALL_HINT = "install the Milvus extra: pip install -e '.[milvus]' (or pip install 'qa[milvus]')"
 
 
@@ -42,9 +49,13 @@ def connect(address: MilvusAddress, *, create: bool = True) -> Any:
     if address.is_lite:
         path = Path(address.uri).expanduser()
         if path.suffix != ".db":
-            raise UsageError(f"--uri {address.uri}: a Milvus Lite file must end in .db (e.g. ./milvus.db), or give a server as http://host:19530")
+            raise UsageError(
+                f"--uri {address.uri}: a Milvus Lite file must end in .db (e.g. ./milvus.db), or give a server as http://host:19530"
+            )
         if not path.parent.resolve().is_dir():
-            raise UsageError(f"--uri {address.uri}: the folder {path.parent} does not exist; create it or choose another path")
+            raise UsageError(
+                f"--uri {address.uri}: the folder {path.parent} does not exist; create it or choose another path"
+            )
         if not create and not path.exists():
             raise IndexMissingError(f"no index in {address}: build it with `qa index --uri {address.uri}`")
         uri = str(path.resolve())
@@ -68,9 +79,13 @@ def connection_error(address: MilvusAddress, error: Exception) -> BackendError:
             "stop that process first; to share one collection between processes, run a Milvus server and use --uri http://host:19530"
         )
     if any(words in lowered for words in AUTH_FAILURES):
-        return BackendError(f"Milvus at {address.uri} refused the credentials: check --token (or QA_MILVUS_TOKEN), e.g. user:password")
+        return BackendError(
+            f"Milvus at {address.uri} refused the credentials: check --token (or QA_MILVUS_TOKEN), e.g. user:password"
+        )
     if address.is_lite:
-        return BackendError(f"cannot open the Milvus Lite file {address.uri} ({_first_line(text)}): check the path, or delete a damaged file and run `qa index` again")
+        return BackendError(
+            f"cannot open the Milvus Lite file {address.uri} ({_first_line(text)}): check the path, or delete a damaged file and run `qa index` again"
+        )
     return BackendError(
         f"cannot reach Milvus at {address.uri} ({_first_line(text)}): start the server, or check --uri (e.g. http://localhost:19530)"
     )

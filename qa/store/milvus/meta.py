@@ -4,8 +4,9 @@ records and the BM25 document frequencies of each generation."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from qa.store.manifest import ArticleRecord
 from qa.store.milvus.address import MilvusAddress
@@ -37,7 +38,7 @@ class CollectionState:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "CollectionState":
+    def from_json(cls, text: str) -> CollectionState:
         """Parse a state row's body."""
         return cls(**json.loads(text))
 
@@ -74,7 +75,12 @@ def state_row(state: CollectionState) -> dict[str, Any]:
 def article_rows(records: list[ArticleRecord], generation: int) -> list[dict[str, Any]]:
     """One row per article record, made by ``generation``."""
     return [
-        meta_row(f"article:{generation}:{record.article_id}", "article", generation, json.dumps(asdict(record), ensure_ascii=False))
+        meta_row(
+            f"article:{generation}:{record.article_id}",
+            "article",
+            generation,
+            json.dumps(asdict(record), ensure_ascii=False),
+        )
         for record in records
     ]
 
@@ -87,7 +93,9 @@ def frequency_rows(table: FrequencyTable, generation: int) -> list[dict[str, Any
     for token, count in sorted(table.counts.items()):
         entry = len(json.dumps({token: count}, ensure_ascii=False))
         if chunk and size + entry > FREQUENCY_CHUNK:
-            rows.append(meta_row(f"df:{generation}:{len(rows)}", "df", generation, json.dumps(chunk, ensure_ascii=False)))
+            rows.append(
+                meta_row(f"df:{generation}:{len(rows)}", "df", generation, json.dumps(chunk, ensure_ascii=False))
+            )
             chunk, size = {}, 2
         chunk[token] = count
         size += entry
@@ -97,7 +105,9 @@ def frequency_rows(table: FrequencyTable, generation: int) -> list[dict[str, Any
 
 def query_all(client: Any, collection: str, filter: str, fields: list[str]) -> Iterator[dict[str, Any]]:
     """Every row matching ``filter`` (a query iterator: no 16,384-row cap)."""
-    iterator = client.query_iterator(collection_name=collection, batch_size=QUERY_BATCH, filter=filter, output_fields=fields)
+    iterator = client.query_iterator(
+        collection_name=collection, batch_size=QUERY_BATCH, filter=filter, output_fields=fields
+    )
     try:
         while True:
             batch = iterator.next()

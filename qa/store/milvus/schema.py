@@ -51,13 +51,24 @@ def create_collections(client: Any, address: MilvusAddress, dimension: int) -> N
         schema.add_field("end", DataType.INT64)
         schema.add_field("sentences", DataType.VARCHAR, max_length=MAX_TEXT)
         schema.add_field("text", DataType.VARCHAR, max_length=MAX_TEXT)
-        schema.add_field("search_text", DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True, analyzer_params={"type": "english"})
+        schema.add_field(
+            "search_text",
+            DataType.VARCHAR,
+            max_length=MAX_TEXT,
+            enable_analyzer=True,
+            analyzer_params={"type": "english"},
+        )
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
         schema.add_field("born", DataType.INT64)
         schema.add_field("dead", DataType.INT64)
         schema.add_function(
-            Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["search_text"], output_field_names=["sparse"])
+            Function(
+                name="bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=["search_text"],
+                output_field_names=["sparse"],
+            )
         )
         index = client.prepare_index_params()
         index.add_index(field_name="dense", index_type=dense_index_type(address), metric_type="COSINE")
@@ -94,7 +105,7 @@ def quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def one_of(field: str, values: "list[int] | list[str]") -> str:
+def one_of(field: str, values: list[int] | list[str]) -> str:
     """The filter ``field in [values]`` (Milvus Lite has no filter templates)."""
     items = ", ".join(quoted(v) if isinstance(v, str) else str(int(v)) for v in values)
     return f"{field} in [{items}]"

@@ -1,15 +1,19 @@
 """``MilvusIndex``: one generation of a Milvus collection, served through the ``SearchIndex`` seam.
 
-Searches run in Milvus: dense (COSINE), BM25 (Milvus's own function over ``search_text``)
-or both at once with ``hybrid_search`` and reciprocal rank fusion (the same constant as
-the local index), restricted to the generation's rows by a filter. Each candidate comes
-back with its text, spans and vector, so nothing is asked twice; the sentence vectors of
-the few passages an answer reads are fetched in one more query.
+Milvus finds the candidates, restricted to the generation's rows by a filter: the nearest
+passages (COSINE) and the passages its BM25 function (over ``search_text``) matches. They
+are ranked here as the local index ranks its own: BM25 by ``qa.store.lexical``'s formula
+with the local IDF the collection keeps (passages with no matching term left out), hybrid
+by ``reciprocal_rank_fusion`` of the two; so the scores have one scale on both stores and
+the engine's own BM25 scores and fusion are never used. Each candidate comes back with its
+text, spans and vector, so nothing is asked twice; the sentence vectors of the few
+passages an answer reads are fetched in one more query.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -18,10 +22,17 @@ from qa.store.lexical import bm25_scores, lucene_idf
 from qa.store.manifest import FORMAT_VERSION, ArticleRecord, Manifest
 from qa.store.milvus.address import MilvusAddress
 from qa.store.milvus.connection import connect, milvus_errors
-from qa.store.milvus.meta import STATE_FORMAT, CollectionState, FrequencyTable, read_articles, read_frequencies, read_state
+from qa.store.milvus.meta import (
+    STATE_FORMAT,
+    CollectionState,
+    FrequencyTable,
+    read_articles,
+    read_frequencies,
+    read_state,
+)
 from qa.store.milvus.rows import row_passage, row_vectors
 from qa.store.milvus.schema import names, one_of, visible
-from qa.store.ranking import RRF_K
+from qa.store.ranking import reciprocal_rank_fusion
 from qa.store.search_index import Candidates
 from qa.types import Citation, Passage, SearchMode
 
@@ -37,7 +48,14 @@ def index_hint(address: MilvusAddress) -> str:
 class MilvusIndex:
     """One generation of the passages in a Milvus collection (immutable, like ``IndexSnapshot``)."""
 
-    def __init__(self, client: Any, address: MilvusAddress, state: CollectionState, records: list[ArticleRecord], frequencies: FrequencyTable) -> None:
+    def __init__(
+        self,
+        client: Any,
+        address: MilvusAddress,
+        state: CollectionState,
+        records: list[ArticleRecord],
+        frequencies: FrequencyTable,
+    ) -> None:
         self.client = client
         self.address = address
         self.state = state
@@ -58,19 +76,23 @@ class MilvusIndex:
         self._mean_length = state.token_total / state.passage_count if state.passage_count else 1.0
 
     @classmethod
-    def open(cls, address: MilvusAddress, client: Any | None = None) -> "MilvusIndex":
+    def open(cls, address: MilvusAddress, client: Any | None = None) -> MilvusIndex:
         """The generation the collection's state row names; errors name the fix."""
         client = client or connect(address, create=False)
         with milvus_errors(address):
             state = read_state(client, address)
         if state is None:
-            raise IndexMissingError(f"no index in {address}: build it with `qa index --uri {address.uri} --collection {address.collection}`")
+            raise IndexMissingError(
+                f"no index in {address}: build it with `qa index --uri {address.uri} --collection {address.collection}`"
+            )
         return cls._load(client, address, state)
 
     @classmethod
-    def _load(cls, client: Any, address: MilvusAddress, state: CollectionState) -> "MilvusIndex":
+    def _load(cls, client: Any, address: MilvusAddress, state: CollectionState) -> MilvusIndex:
         if state.format != STATE_FORMAT:
-            raise IndexIncompatibleError(f"the {address} has format {state.format}, this version reads {STATE_FORMAT}: {index_hint(address)}")
+            raise IndexIncompatibleError(
+                f"the {address} has format {state.format}, this version reads {STATE_FORMAT}: {index_hint(address)}"
+            )
         with milvus_errors(address):
             records = read_articles(client, address, state.generation)
             frequencies = read_frequencies(client, address, state.generation)
@@ -86,7 +108,7 @@ class MilvusIndex:
         """Model, counts and article records of this generation."""
         return self._manifest
 
-    def newer(self) -> "MilvusIndex | None":
+    def newer(self) -> MilvusIndex | None:
         """A view of the generation the state row names now, if a build has published one since."""
         with milvus_errors(self.address):
             state = read_state(self.client, self.address)
@@ -100,43 +122,55 @@ class MilvusIndex:
         return lucene_idf(counts, self.state.passage_count).astype(np.float32)
 
     def candidates(self, mode: SearchMode, question: str, vector: np.ndarray, pool: int) -> Candidates:
-        """Up to ``pool`` candidates, ranked (and for ``hybrid`` fused) by Milvus."""
-        from pymilvus import AnnSearchRequest, RRFRanker
-
-        collection, where = names(self.address)[0], visible(self.state.generation)
-        dense_request = {"data": [np.asarray(vector, dtype=np.float32).tolist()], "anns_field": "dense", "limit": pool}
-        sparse_request = {"data": [question], "anns_field": "sparse", "limit": pool}
-        with milvus_errors(self.address):
-            if mode == "hybrid":
-                requests = [
-                    AnnSearchRequest(param={"metric_type": "COSINE"}, expr=where, **dense_request),
-                    AnnSearchRequest(param={"metric_type": "BM25"}, expr=where, **sparse_request),
-                ]
-                found = self.client.hybrid_search(collection, requests, ranker=RRFRanker(RRF_K), limit=pool, output_fields=CANDIDATE_FIELDS)
-            else:
-                request = dense_request if mode == "dense" else sparse_request
-                metric = "COSINE" if mode == "dense" else "BM25"
-                found = self.client.search(
-                    collection, search_params={"metric_type": metric}, filter=where, output_fields=CANDIDATE_FIELDS, **request
-                )
-        hits = list(found[0]) if found else []
-        rows = [dict(hit["entity"], id=int(hit["id"])) for hit in hits]
-        texts = [row["text"] for row in rows]
-        by_id = {int(row["id"]): row for row in rows}
-        bm25 = (
-            bm25_scores(question, [row["search_text"] for row in rows], self.idf, self._mean_length)
-            if mode != "dense"
-            else np.zeros(len(rows), dtype=np.float32)
+        """Up to ``pool`` candidates from each of Milvus's searches the mode needs, ranked here."""
+        near = (
+            self._search("dense", np.asarray(vector, dtype=np.float32).tolist(), "COSINE", pool)
+            if mode != "bm25"
+            else []
         )
+        matched = self._search("sparse", question, "BM25", pool) if mode != "dense" else []
+        rows = {row["id"]: row for row in [*near, *matched]}
+        bm25 = dict.fromkeys(rows, 0.0)
+        if mode != "dense":
+            scores = bm25_scores(question, [row["search_text"] for row in rows.values()], self.idf, self._mean_length)
+            bm25 = dict(zip(rows, map(float, scores)))
+        lexical = sorted(
+            (row["id"] for row in matched if bm25[row["id"]] > 0), key=lambda i: -bm25[i]
+        )  # ties: Milvus's order
+        if mode == "dense":
+            ranked = [(row["id"], row["distance"]) for row in near]
+        elif mode == "bm25":
+            ranked = [(i, bm25[i]) for i in lexical]
+        else:
+            ranked = reciprocal_rank_fusion([[row["id"] for row in near], lexical])
+        kept = [rows[i] for i, _ in ranked]
         return Candidates(
-            ids=np.array([row["id"] for row in rows], dtype=np.int64),
-            scores=np.array([float(hit["distance"]) for hit in hits], dtype=np.float64),
-            bm25=bm25,
-            vectors=row_vectors(rows, "dense", self.state.dimension),
-            texts=texts,
-            citation_of=lambda passage_id: self._citation(by_id[passage_id]),
-            lookup=MilvusLookup(self, rows),
+            ids=np.array([i for i, _ in ranked], dtype=np.int64),
+            scores=np.array([score for _, score in ranked], dtype=np.float64),
+            bm25=np.array([bm25[i] for i, _ in ranked], dtype=np.float32),
+            vectors=row_vectors(kept, "dense", self.state.dimension),
+            texts=[row["text"] for row in kept],
+            citation_of=lambda passage_id: self._citation(rows[passage_id]),
+            lookup=MilvusLookup(self, kept),
         )
+
+    def _search(self, field: str, query: Any, metric: str, pool: int) -> list[dict[str, Any]]:
+        """The ``pool`` best rows of the served generation by ``field``, best first, each
+        with its ``id``, its ``distance`` and the fields a candidate needs."""
+        with milvus_errors(self.address):
+            found = self.client.search(
+                names(self.address)[0],
+                data=[query],
+                anns_field=field,
+                limit=pool,
+                search_params={"metric_type": metric},
+                filter=visible(self.state.generation),
+                output_fields=CANDIDATE_FIELDS,
+            )
+        return [
+            dict(hit["entity"], id=int(hit["id"]), distance=float(hit["distance"]))
+            for hit in (found[0] if found else [])
+        ]
 
     def _citation(self, row: dict[str, Any]) -> Citation:
         record = self.records.get(row["article_id"])
@@ -185,7 +219,9 @@ class MilvusLookup:
         """Its sentence vectors (fetched with those of the next top candidates)."""
         passage_id = int(passage_id)
         if passage_id not in self._sentence_vectors:
-            wanted = [passage_id] + [i for i in self._order[:SENTENCE_PREFETCH] if i not in self._sentence_vectors and i != passage_id]
+            wanted = [passage_id] + [
+                i for i in self._order[:SENTENCE_PREFETCH] if i not in self._sentence_vectors and i != passage_id
+            ]
             self._sentence_vectors.update(self._index.sentence_vectors_of(wanted))
         vectors = self._sentence_vectors[passage_id]
         expected = len(self.passage(passage_id).sentences)
@@ -199,6 +235,3 @@ class MilvusLookup:
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """Lucene IDF over the generation's passages."""
         return self._index.idf(tokens)
-
-
-

@@ -17,8 +17,9 @@ with step 1. ``qa.store.faults`` names each step for the crash drill.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from qa.store import faults
 from qa.store.manifest import ArticleRecord
@@ -78,7 +79,10 @@ class MilvusWriter:
         self.client.delete(self.sentences, filter=f"passage_id >= {next_id}")
         self.client.delete(self.meta, filter=f'born > {generation} and kind != "state"')
         for collection, fields in ((self.passages, PASSAGE_FIELDS), (self.meta, META_FIELDS)):
-            stale = [dict(_plain(row, fields), dead=NEVER) for row in query_all(self.client, collection, f"dead > {generation} and dead < {NEVER}", list(fields))]
+            stale = [
+                dict(_plain(row, fields), dead=NEVER)
+                for row in query_all(self.client, collection, f"dead > {generation} and dead < {NEVER}", list(fields))
+            ]
             for batch in batches(stale):
                 self.client.upsert(collection, batch)
 
@@ -90,7 +94,9 @@ class MilvusWriter:
         ids = list(article_ids)
         for start in range(0, len(ids), WRITE_BATCH):
             chunk = ids[start : start + WRITE_BATCH]
-            yield from query_all(self.client, self.passages, f"{one_of('article_id', chunk)} and {visible(generation)}", fields)
+            yield from query_all(
+                self.client, self.passages, f"{one_of('article_id', chunk)} and {visible(generation)}", fields
+            )
 
     def publish(
         self,
@@ -113,7 +119,10 @@ class MilvusWriter:
         for batch in batches(article_rows(new_records, new) + frequency_rows(frequencies, new)):
             self.client.insert(self.meta, batch)
         faults.reached("milvus-inserted-meta")
-        retiring = [dict(_plain(row, PASSAGE_FIELDS), dead=new) for row in self._rows_of([r.article_id for r in retired], old, list(PASSAGE_FIELDS))]
+        retiring = [
+            dict(_plain(row, PASSAGE_FIELDS), dead=new)
+            for row in self._rows_of([r.article_id for r in retired], old, list(PASSAGE_FIELDS))
+        ]
         for batch in batches(retiring):
             self.client.upsert(self.passages, batch)
         retired_ids = {record.article_id for record in retired}

@@ -9,7 +9,7 @@ choice model fitted on SQuAD questions (``python -m bench.fit_answers``) picks o
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -53,13 +53,62 @@ SPAN_FEATURES: tuple[str, ...] = (
 SPAN_MODEL = LinearChoice(
     SPAN_FEATURES,
     (
-        2.1304, 1.856, -2.825, -0.4245, -0.7369, -0.9262, 3.2205, -1.2115,
-        -0.1311, -0.9517, -1.8185, -0.9916, 3.1653, -0.3521, -0.003, -1.144,
-        -0.8513, 1.9748, -0.2423, 0.2627, -1.2335, -0.8004, 2.5794, -0.3765,
-        -0.169, -1.0524, -1.0946, 0.9708, 1.1374, 0.0388, -0.4919, -0.2309,
-        -0.3077, 0.0, 1.0305, -0.0133, -1.1952, 0.133, 1.2368, -0.1613,
-        1.0473, 1.6226, 0.0402, -0.7359, 0.6103, 0.238, -0.2814, -0.7783,
-        -0.1045, -0.3038, 0.3547, -0.3667, 0.0235, 0.7188, 0.4662, 1.7385,
+        2.1304,
+        1.856,
+        -2.825,
+        -0.4245,
+        -0.7369,
+        -0.9262,
+        3.2205,
+        -1.2115,
+        -0.1311,
+        -0.9517,
+        -1.8185,
+        -0.9916,
+        3.1653,
+        -0.3521,
+        -0.003,
+        -1.144,
+        -0.8513,
+        1.9748,
+        -0.2423,
+        0.2627,
+        -1.2335,
+        -0.8004,
+        2.5794,
+        -0.3765,
+        -0.169,
+        -1.0524,
+        -1.0946,
+        0.9708,
+        1.1374,
+        0.0388,
+        -0.4919,
+        -0.2309,
+        -0.3077,
+        0.0,
+        1.0305,
+        -0.0133,
+        -1.1952,
+        0.133,
+        1.2368,
+        -0.1613,
+        1.0473,
+        1.6226,
+        0.0402,
+        -0.7359,
+        0.6103,
+        0.238,
+        -0.2814,
+        -0.7783,
+        -0.1045,
+        -0.3038,
+        0.3547,
+        -0.3667,
+        0.0235,
+        0.7188,
+        0.4662,
+        1.7385,
         -1.5682,
     ),
 )
@@ -120,8 +169,14 @@ def asks_percent(question: str) -> bool:
 
 
 def phrase_features(
-    kind_asked: AnswerType, sentence: str, words: Sequence[Word], in_question: Sequence[bool], phrases: Sequence[Phrase],
-    *, percent_asked: bool = False, names: Sequence[Sequence[str]] = (),
+    kind_asked: AnswerType,
+    sentence: str,
+    words: Sequence[Word],
+    in_question: Sequence[bool],
+    phrases: Sequence[Phrase],
+    *,
+    percent_asked: bool = False,
+    names: Sequence[Sequence[str]] = (),
 ) -> np.ndarray:
     """One row of ``SPAN_FEATURES`` per phrase (``percent_asked``: the question asks for a
     percentage; ``names``: the question's own names, ``question_names``)."""
@@ -151,7 +206,8 @@ def phrase_features(
         rows[row, column["capitalised_share"]] = sum(w.text[:1].isupper() for w in span_words) / count
         # a name the question already gives ("Ajit Doval" for "Who met Ajit Doval?") is its subject, not its answer
         rows[row, column["names_a_question_word"]] = any(
-            w.text[:1].isupper() and marked_word for w, marked_word in zip(span_words, in_question[phrase.first_word : phrase.last_word + 1])
+            w.text[:1].isupper() and marked_word
+            for w, marked_word in zip(span_words, in_question[phrase.first_word : phrase.last_word + 1])
         )
         # the whole of a name the question says ("... of India Ajit Doval" for "Who met Ajit Doval?") is what it asks about
         bare = [_bare(w.text) for w in span_words]
@@ -184,7 +240,13 @@ def find_span(question: str, sentence: str, offset: int, model: LinearChoice = S
     if not phrases:
         return None
     features = phrase_features(
-        answer_type(question), sentence, words, in_question, phrases, percent_asked=asks_percent(question), names=question_names(question)
+        answer_type(question),
+        sentence,
+        words,
+        in_question,
+        phrases,
+        percent_asked=asks_percent(question),
+        names=question_names(question),
     )
     best = phrases[int(np.argmax(model.scores(features)))]
     return AnswerSpan(sentence[best.start : best.end], offset + best.start, offset + best.end)
