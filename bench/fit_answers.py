@@ -6,7 +6,7 @@ Part A is the questions about the 1st, 3rd, 5th... of SQuAD-half's 24 Wikipedia 
 (sorted by number), part B those about the 2nd, 4th..., so no paragraph is both fitted and scored.
 The sentence model is also fitted on the answerable questions of eval/calibration-questions.jsonl
 (news prose like the product's, each counted ``NEWS_WEIGHT`` times); the dev file stays held out. The
-printed weights are what ``qa/query/phrase_rules.py`` and ``qa/query/sentence_choice.py`` hold.
+printed weights are what ``qa/reading/phrase_rules.py`` and ``qa/reading/sentence_choice.py`` hold.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import numpy as np
 from bench.common import ROOT
 from qa.app.evaluate import normalise_answer
 from qa.indexing.library import Library
-from qa.query.answer_type import answer_type, content_stems
-from qa.query.choice_model import LinearChoice, fit_choice
-from qa.query.phrase_rules import (
+from qa.query.retriever import Retriever
+from qa.reading.answer_type import answer_type, content_stems
+from qa.reading.choice_model import LinearChoice, fit_choice
+from qa.reading.phrase_rules import (
     SPAN_FEATURES,
     SPAN_MODEL,
     asks_percent,
@@ -31,10 +32,9 @@ from qa.query.phrase_rules import (
     question_marks,
     question_names,
 )
-from qa.query.phrases import candidate_phrases, words_of
-from qa.query.retriever import Retriever
-from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
-from qa.query.units import answer_units
+from qa.reading.phrases import candidate_phrases, words_of
+from qa.reading.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
+from qa.reading.units import answer_units
 
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-half"
 CALIBRATION = ROOT / "eval" / "calibration-questions.jsonl"

@@ -26,8 +26,8 @@ from bench.fit_answers import SQUAD, part_of
 from bench.news_questions import NEWS_QA, read_jsonl
 from bench.train_reader import RESULTS, ensure_index, squad_articles
 from qa.app.evaluate import normalise_answer, read_questions
-from qa.query.choice_model import fit_logistic
 from qa.query.retriever import Retriever
+from qa.reading.choice_model import fit_logistic
 from qa.reading.confidence import SpanConfidence, span_features
 from qa.reading.reader import read_hits, shared_reader
 

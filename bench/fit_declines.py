@@ -2,7 +2,7 @@
 
     python -m bench.fit_declines [--removed 04,20,36] [--index .qa-eval/squad-held-out-a]
 
-Fits ``qa.query.abstention.fit_abstention`` on three kinds of question together: the
+Fits ``qa.reading.abstention.fit_abstention`` on three kinds of question together: the
 calibration file over the seed news articles (eval/calibration-questions.jsonl, answerable
 and unanswerable ones; together they count ``--news-share``, 0.2), the news questions'
 train split (eval/news-qa/train.jsonl) over an index of the BBC articles questions may be
@@ -28,8 +28,8 @@ from bench.fit_answers import CALIBRATION, SQUAD, part_of
 from bench.news_questions import NEWS_QA, read_jsonl
 from bench.train_reader import ensure_index, news_question_corpus
 from qa.indexing.library import Library
-from qa.query.abstention import fit_abstention
 from qa.query.retriever import Retriever
+from qa.reading.abstention import fit_abstention
 from qa.types import Evidence
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bench.common import BBC, ROOT
 from qa.passages.sentences import split_sentences
-from qa.query.answer_type import content_stems
+from qa.reading.answer_type import content_stems
 from qa.store.lexical import tokenize
 from qa.types import Span
 

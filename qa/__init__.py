@@ -16,10 +16,10 @@ from qa.errors import QAError
 from qa.indexing.build import IndexReport
 from qa.indexing.library import AddReport, Library, build_index
 from qa.passages.splitter import SplitSettings
-from qa.query.answer import AnswerSettings
 from qa.query.followup import FollowUp
 from qa.query.retriever import Retriever
 from qa.query.sources import Source, answer_sources
+from qa.reading.answer import AnswerSettings
 from qa.settings import Settings
 from qa.types import Answer, AnswerSentence, AnswerSpan, Article, Citation, Evidence, Hit, Passage
 

@@ -23,7 +23,7 @@ from qa.embedding import EncoderSettings
 from qa.embedding.ray_cluster import RaySettings
 from qa.errors import UsageError
 from qa.options import OPTION_BY_FIELD, deprecation
-from qa.query.answer import AnswerSettings
+from qa.reading.answer import AnswerSettings
 from qa.store.milvus.address import DEFAULT_COLLECTION, DEFAULT_LITE_FILE, MilvusAddress
 from qa.store.vector_index import SearchTuning
 from qa.types import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, SearchMode

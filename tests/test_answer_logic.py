@@ -11,10 +11,10 @@ from conftest import FakeEncoder
 
 from qa import build_index
 from qa.app.history import previous_questions
-from qa.query.abstention import AbstentionModel, fit_abstention
-from qa.query.answer import answer_cue
 from qa.query.followup import FollowUp, context_terms, is_follow_up, resolve_follow_up
 from qa.query.retriever import Retriever
+from qa.reading.abstention import AbstentionModel, fit_abstention
+from qa.reading.answer import answer_cue
 from qa.reading.compose import figures
 from qa.store.lexical import LexicalIndex, tokenize
 from qa.types import Evidence

@@ -103,6 +103,19 @@ def test_the_settings_module_sits_above_the_stages_it_imports() -> None:
         )
 
 
+def test_the_stages_import_each_other_in_one_direction() -> None:
+    """Between stage folders too there is no cycle: ``qa.query`` may use ``qa.reading``, or the
+    other way round, never both (the package ``__init__`` re-exports, so it is left out)."""
+    stages: dict[str, set[str]] = {}
+    for module, targets in _imports().items():
+        if module == "qa":
+            continue
+        stages.setdefault(_stage(module), set()).update(
+            _stage(target) for target in targets if _stage(target) not in (_stage(module), "qa")
+        )
+    assert _cycle(stages) is None, "stages import each other: " + " -> ".join(_cycle(stages) or [])
+
+
 def test_modules_are_small() -> None:
     sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelError
-from qa.query.units import Unit
 from qa.reading.compose import differing_answer, figures, unit_holding
 from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, ReaderModel, WindowReading, read_card
 from qa.reading.reader import FoundSpan, Reading
 from qa.reading.spans import best_span, best_spans
+from qa.reading.units import Unit
 from qa.types import Span
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import dev_questions, free_port, run_qa
 
-from qa.query.answer import AnswerSettings
 from qa.query.retriever import Retriever
+from qa.reading.answer import AnswerSettings
 
 pytestmark = pytest.mark.slow
 

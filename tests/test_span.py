@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.query.answer_type import answer_type, content_stems
-from qa.query.choice_model import fit_choice
-from qa.query.phrase_rules import find_span, question_marks, question_names, question_words
-from qa.query.phrases import candidate_phrases, words_of
+from qa.reading.answer_type import answer_type, content_stems
+from qa.reading.choice_model import fit_choice
+from qa.reading.phrase_rules import find_span, question_marks, question_names, question_words
+from qa.reading.phrases import candidate_phrases, words_of
 from qa.store.lexical import tokenize
 
 SUPER_BOWL = "The game was played on February 7, 2016, at Levi's Stadium in the San Francisco Bay Area at Santa Clara, California."

@@ -23,8 +23,8 @@ from qa.settings import Settings
 from qa.types import SEARCH_MODES, SearchMode
 
 if TYPE_CHECKING:
-    from qa.query.answer import AnswerSettings
     from qa.query.retriever import Retriever
+    from qa.reading.answer import AnswerSettings
 
 EXIT_NOT_FOUND = 1
 

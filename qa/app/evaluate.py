@@ -22,8 +22,8 @@ import numpy as np
 
 from qa.errors import UsageError
 from qa.ingest.cleaning import single_spaced
-from qa.query.abstention import AbstentionModel, fit_abstention
 from qa.query.retriever import Retriever
+from qa.reading.abstention import AbstentionModel, fit_abstention
 from qa.reading.scoring import exact_match, f1_score
 from qa.types import Evidence, SearchMode
 

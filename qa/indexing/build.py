@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.embedding.encoder import TextEncoder
-from qa.indexing.local_store import FolderStore
 from qa.indexing.plan import GenerationSettings, Part, Plan, Served, plan_copy, plan_update, reuse_reason
 from qa.indexing.stores import IndexStore
 from qa.ingest.corpus import Problem
 from qa.passages.splitter import SplitSettings, embedding_text
 from qa.store.snapshot import IndexSnapshot
-from qa.store.vector_index import VectorIndexSettings
 from qa.types import ProgressFn
 
 
@@ -173,36 +171,3 @@ def copy_index(store: IndexStore, snapshot: IndexSnapshot, *, full: bool = False
         plan = plan_copy(snapshot, served if reason is None else None)
         run = _publish(store, plan, served, reason, lambda parts: (0, settings))
     return _report(store, run, plan, reason, started, 0.0)
-
-
-def update_index(
-    corpus_dir: str | Path,
-    index_dir: str | Path,
-    *,
-    encoder: TextEncoder | None = None,
-    settings: SplitSettings | None = None,
-    full: bool = False,
-    vector_settings: VectorIndexSettings | None = None,
-    progress: ProgressFn | None = None,
-) -> IndexReport:
-    """Bring the index in the folder ``index_dir`` up to date with the articles in
-    ``corpus_dir`` (``update_store`` on a ``FolderStore``).
-
-    ``settings`` and ``vector_settings`` default to the existing index's own (else the
-    defaults); ``progress`` is told ``(done, total)`` passages while embedding. Raises
-    ``CorpusError`` (and leaves any previous index serving) when no article is usable,
-    ``IndexWriteError`` when the index folder cannot be written.
-    """
-    index_dir = Path(index_dir)
-    if encoder is None:
-        from qa.embedding import DEFAULT_MODEL, LazyEncoder, load_encoder
-
-        encoder = LazyEncoder(DEFAULT_MODEL, lambda: load_encoder(index_dir=index_dir))
-    return update_store(
-        FolderStore(index_dir, vector_settings),
-        corpus_dir,
-        encoder=encoder,
-        settings=settings,
-        full=full,
-        progress=progress,
-    )

@@ -1,1 +1,1 @@
-"""The read side: question checks, rankings, fusion, answer sentences, declines, follow-ups."""
+"""The read side: question checks, search and fusion, sources, follow-ups; then ``qa.reading``."""

@@ -18,11 +18,11 @@ import numpy as np
 from qa.embedding import EXPORTS, EncoderSettings, load_encoder, open_export
 from qa.embedding.encoder import TextEncoder, canonical_model_name
 from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexStateError, ModelError
-from qa.query.answer import AnswerSettings, extract_answer
 from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
-from qa.query.phrase_rules import find_span
 from qa.query.question import check_hits, clean_question, parse_mode
+from qa.reading.answer import AnswerSettings, extract_answer
+from qa.reading.phrase_rules import find_span
 from qa.reading.reader import shared_reader
 from qa.store.manifest import rebuild_hint
 from qa.store.milvus.address import Location, MilvusAddress, parse_location

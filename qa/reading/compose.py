@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.query.units import Unit
 from qa.reading.reader import FoundSpan, Reading
+from qa.reading.units import Unit
 
 _QUANTITY = re.compile(
     r"(?i)[$€£₹]?\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|per\s?cent|billion|million|trillion|bn|m|thousand)(?![a-z]))?"

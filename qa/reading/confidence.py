@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.query.answer_type import answer_type
+from qa.reading.answer_type import answer_type
 from qa.reading.reader import Reading
 
 SPAN_FEATURES = ("probability", "no_answer", "agreement", "margin", "kind_fits")

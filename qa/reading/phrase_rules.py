@@ -1,7 +1,7 @@
 """The exact answer phrase inside the answer sentence.
 
-Each candidate phrase (``qa.query.phrases``) is described by how its kind fits the kind of
-answer the question asks for (``qa.query.answer_type``), how close it stands to the
+Each candidate phrase (``qa.reading.phrases``) is described by how its kind fits the kind of
+answer the question asks for (``qa.reading.answer_type``), how close it stands to the
 question's own words in the sentence, whether it repeats them, and its shape; a linear
 choice model fitted on SQuAD questions (``python -m bench.fit_answers``) picks one.
 """
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.query.answer_type import ANSWER_TYPES, AnswerType, answer_type, content_stems
-from qa.query.choice_model import LinearChoice
-from qa.query.phrases import PHRASE_KINDS, Phrase, Word, candidate_phrases, words_of
+from qa.reading.answer_type import ANSWER_TYPES, AnswerType, answer_type, content_stems
+from qa.reading.choice_model import LinearChoice
+from qa.reading.phrases import PHRASE_KINDS, Phrase, Word, candidate_phrases, words_of
 from qa.store.lexical import tokenize
 from qa.types import AnswerSpan
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.query.choice_model import fit_logistic
+from qa.reading.choice_model import fit_logistic
 from qa.types import Evidence
 
 FEATURES = ("sentence_meaning", "sentence_words", "evidence_words", "passage_meaning", "answer_probability")
@@ -46,7 +46,7 @@ def fit_abstention(
     l2: float = 0.1,
     sample_weights: Sequence[float] | None = None,
 ) -> AbstentionModel:
-    """Fit the decline model on labelled evidence (``qa.query.choice_model.fit_logistic``)."""
+    """Fit the decline model on labelled evidence (``qa.reading.choice_model.fit_logistic``)."""
     weights, bias = fit_logistic(np.stack([evidence_vector(e) for e in evidence]), answerable, l2, sample_weights)
     return AbstentionModel(weights, bias)
 

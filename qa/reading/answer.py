@@ -15,16 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.errors import UsageError
-from qa.query.abstention import DEFAULT_ABSTENTION, AbstentionModel
-from qa.query.answer_type import answer_type, content_stems
-from qa.query.choice_model import LinearChoice
-from qa.query.phrase_rules import find_span
-from qa.query.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
-from qa.query.units import Unit, answer_units
+from qa.reading.abstention import DEFAULT_ABSTENTION, AbstentionModel
+from qa.reading.answer_type import answer_type, content_stems
+from qa.reading.choice_model import LinearChoice
 from qa.reading.compose import differing_answer, figures, unit_holding
 from qa.reading.confidence import BOLD_PROBABILITY, DEFAULT_SPAN_CONFIDENCE, SpanConfidence
 from qa.reading.model import ReaderModel
+from qa.reading.phrase_rules import find_span
 from qa.reading.reader import Reading, read_hits
+from qa.reading.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
+from qa.reading.units import Unit, answer_units
 from qa.store.search_index import PassageLookup
 from qa.types import Answer, AnswerSentence, AnswerSpan, Evidence, Hit, SearchMode
 

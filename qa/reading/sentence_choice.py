@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.query.answer_type import AnswerType
-from qa.query.choice_model import LinearChoice
-from qa.query.phrase_rules import question_marks
-from qa.query.phrases import candidate_phrases, words_of
-from qa.query.units import Unit
+from qa.reading.answer_type import AnswerType
+from qa.reading.choice_model import LinearChoice
+from qa.reading.phrase_rules import question_marks
+from qa.reading.phrases import candidate_phrases, words_of
+from qa.reading.units import Unit
 from qa.store.lexical import tokenize
 from qa.types import Hit
 
