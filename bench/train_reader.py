@@ -1,6 +1,8 @@
 """Train the extractive reader from the packaged model on SQuAD-half, the news questions and the calibration file.
 
-    python -m bench.train_reader [--squad A|all] [--epochs 2] [--out bench/results/reader] [--limit N]
+    python -m bench.train_reader [--squad A|all] [--epochs 2] [--lr 1e-4] [--batch 16]
+        [--negatives 2] [--news-negatives 2] [--unanswerable-negatives 4]
+        [--out bench/results/reader] [--limit N]
 
 The reader is all-MiniLM-L6-v2 (the product's own packaged weights, all six layers) with a
 start/end head, reading "[CLS] question [SEP] passage [SEP]". Training windows come from
@@ -9,9 +11,10 @@ what the product retrieves for each question (hybrid search, top ``RETRIEVED``):
 - positives: retrieved passages of the question's own article (SQuAD: its paragraph) that
   hold a gold string; every occurrence's word pieces are targets. When none is retrieved,
   the article's paragraph that holds the gold offset is read instead;
-- negatives: up to ``NEGATIVES`` retrieved passages that hold no gold string, whose target
-  is ``[CLS]`` ("no answer"), so the reader's scores compare across passages; an
-  unanswerable news question gives negatives only. Passages of other articles that happen
+- negatives: up to ``--negatives`` (SQuAD and the calibration file) or ``--news-negatives``
+  retrieved passages that hold no gold string, whose target is ``[CLS]`` ("no answer"), so
+  the reader's scores compare across passages; an unanswerable news question gives up to
+  ``--unanswerable-negatives`` negatives only. Passages of other articles that happen
   to hold a gold string are left out (neither answer nor negative).
 
 Indexes: SQuAD-half's corpus, the seed corpus (calibration questions) and the BBC articles
@@ -53,8 +56,8 @@ from qa.reading.scoring import exact_match, f1_score
 
 RESULTS = ROOT / "bench" / "results"
 RETRIEVED = 10  # passages retrieved per question to find positives and negatives
-NEGATIVES = 2  # negatives per answerable question
-UNANSWERABLE_NEGATIVES = 4  # negatives per unanswerable question
+NEGATIVES = 2  # negatives per answerable question (default of --negatives and --news-negatives)
+UNANSWERABLE_NEGATIVES = 4  # negatives per unanswerable question (default of --unanswerable-negatives)
 MAX_TOKENS = 256
 MAX_QUESTION_TOKENS = 64
 MAX_ANSWER_TOKENS = 30
@@ -94,9 +97,16 @@ def paragraph_holding(text: str, position: int) -> str:
 
 
 def question_windows(
-    question: dict, hits: Sequence[Any], own_article: str | None, own_text: str | None
+    question: dict,
+    hits: Sequence[Any],
+    own_article: str | None,
+    own_text: str | None,
+    negatives_kept: int = NEGATIVES,
+    unanswerable_kept: int = UNANSWERABLE_NEGATIVES,
 ) -> list[Window]:
-    """The positive and negative windows of one question, from its retrieved ``hits``."""
+    """The positive and negative windows of one question, from its retrieved ``hits``: all
+    positives, and the first ``negatives_kept`` negatives (``unanswerable_kept`` when the
+    question has no answer)."""
     golds = question.get("answers", [])
     positives: list[Window] = []
     negatives: list[Window] = []
@@ -113,7 +123,7 @@ def question_windows(
             spans = gold_spans(paragraph, golds)
             if spans:
                 positives.append(Window(question["question"], paragraph, spans, "paragraph", golds))
-    return positives + negatives[: NEGATIVES if golds else UNANSWERABLE_NEGATIVES]
+    return positives + negatives[: negatives_kept if golds else unanswerable_kept]
 
 
 def squad_paragraph(name: str) -> str:
@@ -141,8 +151,13 @@ def news_question_corpus() -> Path:
     return folder
 
 
-def collect_windows(squad_part: str, limit: int = 0) -> tuple[list[Window], dict[str, list[Window]]]:
-    """Training windows, and the held-out gold passages each epoch is scored on."""
+def collect_windows(
+    squad_part: str, limit: int = 0, negatives: tuple[int, int, int] = (NEGATIVES, NEGATIVES, UNANSWERABLE_NEGATIVES)
+) -> tuple[list[Window], dict[str, list[Window]]]:
+    """Training windows, and the held-out gold passages each epoch is scored on. ``negatives``:
+    how many no-answer passages to keep per SQuAD or calibration question, per answerable news
+    question and per unanswerable news question."""
+    kept, news_kept, unanswerable_kept = negatives
     from qa.query.retriever import Retriever
 
     squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
@@ -154,18 +169,25 @@ def collect_windows(squad_part: str, limit: int = 0) -> tuple[list[Window], dict
     squad_retriever = Retriever.load(ensure_index(SQUAD / "corpus", RESULTS / "squad-index"))
     for q in squad_train:
         own = q["articles"][0]
-        windows += question_windows(q, squad_retriever.search(q["question"], k=RETRIEVED), own, squad_paragraph(own))
+        windows += question_windows(
+            q, squad_retriever.search(q["question"], k=RETRIEVED), own, squad_paragraph(own), kept
+        )
     news_retriever = Retriever.load(ensure_index(news_question_corpus(), RESULTS / "news-question-index"))
     for q in news_train:
         own = (q["articles"] or [q.get("topic")])[0]
         windows += question_windows(
-            q, news_retriever.search(q["question"], k=RETRIEVED), own, article_text(own) if q["answers"] else None
+            q,
+            news_retriever.search(q["question"], k=RETRIEVED),
+            own,
+            article_text(own) if q["answers"] else None,
+            news_kept,
+            unanswerable_kept,
         )
     seed_retriever = Retriever.load(ensure_index(ROOT / "corpus", RESULTS / "seed-index"))
     for q in calibration:
         hits = seed_retriever.search(q["question"], k=RETRIEVED)
         owner = next((h.citation.article_id for h in hits if gold_spans(h.text, q["answers"])), None)
-        windows += question_windows(q, hits, owner, None)
+        windows += question_windows(q, hits, owner, None, kept)
     return windows, held_out_windows(limit)
 
 
@@ -435,11 +457,16 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
         "word_pieces": sum(lengths),
         "kinds": dict(kinds),
         "settings": {
+            "squad": getattr(args, "squad", "A"),
             "epochs": args.epochs,
             "lr": args.lr,
             "batch": args.batch,
             "max_tokens": MAX_TOKENS,
-            "negatives": NEGATIVES,
+            "negatives": {
+                "squad_and_calibration": getattr(args, "negatives", NEGATIVES),
+                "news": getattr(args, "news_negatives", NEGATIVES),
+                "unanswerable_news": getattr(args, "unanswerable_negatives", UNANSWERABLE_NEGATIVES),
+            },
             "seed": SEED,
         },
         "epochs": [
@@ -489,7 +516,8 @@ def _save(path: Path, reader: Reader, optimiser: Any, schedule: Any, epoch: int,
     partial.replace(path)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def arguments() -> argparse.ArgumentParser:
+    """The command line of ``python -m bench.train_reader``."""
     parser = argparse.ArgumentParser(prog="python -m bench.train_reader", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--squad",
@@ -498,6 +526,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="SQuAD-half part A (choosing settings) or all of it (the shipped model)",
     )
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument(
+        "--negatives", type=int, default=NEGATIVES, help="no-answer passages per SQuAD or calibration question"
+    )
+    parser.add_argument(
+        "--news-negatives", type=int, default=NEGATIVES, help="no-answer passages per answerable news question"
+    )
+    parser.add_argument(
+        "--unanswerable-negatives",
+        type=int,
+        default=UNANSWERABLE_NEGATIVES,
+        help=f"no-answer passages per unanswerable news question (at most {RETRIEVED})",
+    )
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
@@ -505,8 +545,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--log-every", type=int, default=20)
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--out", type=Path, default=RESULTS / "reader")
-    args = parser.parse_args(argv)
-    windows, held_out = collect_windows(args.squad, args.limit)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = arguments().parse_args(argv)
+    windows, held_out = collect_windows(
+        args.squad, args.limit, (args.negatives, args.news_negatives, args.unanswerable_negatives)
+    )
     args.data = (
         f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}, eval/news-qa/train.jsonl, eval/calibration-questions.jsonl; "
         f"negatives: retrieved passages without a gold string (top {RETRIEVED})"

@@ -103,11 +103,14 @@ class Hit:
 @dataclass(frozen=True)
 class AnswerSpan:
     """The exact phrase that answers the question: ``text`` is ``source_text[start:end]``
-    of the cited article, inside the first answer sentence."""
+    of the article of hit ``hit_number``; ``confidence`` is the reader's calibrated
+    probability that it is right (``None`` for a phrase found by rule, without a reader)."""
 
     text: str
     start: int
     end: int
+    hit_number: int = 0
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class Evidence:
     evidence_words: float
     passage_meaning: float
     answer_probability: float = 0.0  # the reader's probability for its best span (0 without a reader)
+    reader_no_answer: float = 1.0  # the least P(no answer) over the passages read: the reader's veto (1 without)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,9 @@ class Answer:
     When ``found`` is False the articles do not answer the question: ``text`` is empty and
     ``sentences`` too, while ``hits`` still lists the closest passages for inspection.
     ``confidence`` is the calibrated probability that the articles answer the question;
-    ``span`` is the exact phrase inside the first sentence that answers it.
+    ``span`` is the exact phrase inside the first sentence that answers it, shown bold;
+    ``reader_span`` is the reader's most probable phrase across the passages it read,
+    whether or not it was sure enough to show it (``None`` without a reader or an answer).
     """
 
     question: str
@@ -157,3 +163,4 @@ class Answer:
     mode: SearchMode = "hybrid"
     evidence: Evidence | None = None
     span: AnswerSpan | None = None
+    reader_span: AnswerSpan | None = None

@@ -3,7 +3,9 @@ sentence that holds the span, and "a different figure" only for a differing answ
 
 from __future__ import annotations
 
+import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +48,29 @@ def test_an_end_before_its_start_is_never_chosen_and_no_answer_wins_nothing() ->
     assert best_span(_reading([1.0, 1.0], [1.0, 1.0], passage_from=2)) is None
     ranked = best_spans([silent, _reading([0.0, 0.0, 0.0, 9.0], [0.0, 0.0, 0.0, 9.0])])
     assert [s.window for s in ranked] == [1, 0]
+
+
+def test_a_span_never_runs_across_a_line_break() -> None:
+    """Start at "Moscow", end at "partner" is the most probable pair, but a paragraph lies
+    between them: the best span is the best one within a line."""
+    passage = "Putin invited Modi to Moscow.\n\nCalling Russia a partner"
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", passage)]
+    starts = [0.0, -9.0] + [0.0] * len(words)
+    ends = [0.0, -9.0] + [0.0] * len(words)
+    starts[2 + 4] = 6.0  # "Moscow."
+    ends[2 + 8] = 7.0  # "partner", after the blank line
+    ends[2 + 4] = 5.0
+    reading = WindowReading(
+        np.array(starts, dtype=np.float32),
+        np.array(ends, dtype=np.float32),
+        ((0, 0), (0, 0), *words),
+        np.array([False, False] + [True] * len(words)),
+        passage,
+    )
+    span = best_span(reading)
+    assert span is not None and passage[span.start : span.end] == "Moscow."
+    without_text = best_span(replace(reading, passage=""))  # no passage given: lines are not known
+    assert without_text is not None and passage[without_text.start : without_text.end].endswith("partner")
 
 
 def test_figures_are_read_in_one_form() -> None:

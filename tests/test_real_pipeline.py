@@ -140,6 +140,9 @@ def test_cli_ask_json_and_exit_codes(real_index: Path) -> None:
     assert found.returncode == 0, found.stderr
     data = json.loads(found.stdout)
     assert data["found"] is True and "Ajit Doval" in data["text"]
+    reader_span = data["reader_span"]  # the reader's best phrase, with the hit that holds it
+    assert {"text", "start", "end", "hit_number", "confidence"} == set(reader_span)
+    assert reader_span["text"] in data["hits"][reader_span["hit_number"] - 1]["text"]
     assert data["hits"] and {"article_id", "title", "source", "start", "end"} <= set(data["hits"][0]["citation"])
     missing = run_qa("ask", "Who painted the Mona Lisa?", cwd=real_index)
     assert missing.returncode == 1 and "could not find" in missing.stdout

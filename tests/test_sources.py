@@ -56,7 +56,11 @@ def test_no_sentence_is_shown_twice_for_any_dev_question(real_index: Path) -> No
             part.strip() for text in shown for part in re.split(r"(?<=[.!?])\s+", text) if len(part.split()) > 4
         ]
         assert len(sentences) == len(set(sentences)), question
-        if answer.span is not None:  # the span is exact: the cited file holds it at its offsets
-            cited = answer.hits[answer.sentences[0].hit_number - 1].citation
+        if answer.span is not None:  # the bold span is the reader's, in the first sentence's article
+            assert answer.span == answer.reader_span and answer.span.hit_number == answer.sentences[0].hit_number
+        if answer.found:  # the reader's best span, shown or not, is exact: the cited file holds it at its offsets
+            span = answer.reader_span
+            assert span is not None and span.confidence is not None and 0.0 <= span.confidence <= 1.0, question
+            cited = answer.hits[span.hit_number - 1].citation
             with open(real_index / "corpus" / cited.source, encoding="utf-8", newline="") as handle:
-                assert handle.read()[answer.span.start : answer.span.end] == answer.span.text, question
+                assert handle.read()[span.start : span.end] == span.text, question

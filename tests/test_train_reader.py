@@ -11,9 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from bench.export_reader import training_command
+from bench.fit_veto import Asked, at_threshold
 from bench.train_reader import (
     NEGATIVES,
     Window,
+    arguments,
     encode,
     gold_spans,
     question_windows,
@@ -57,6 +60,8 @@ def test_windows_are_own_article_positives_and_goldless_negatives() -> None:
     assert positives[0].golds == [(17, 20)]
     assert len(negatives) == NEGATIVES and all("12%" not in w.passage for w in negatives)
     assert all(w.answers == ["12%"] for w in windows)
+    more = question_windows(question, hits, "acme", None, negatives_kept=4)  # --news-negatives 4
+    assert sum(not w.golds for w in more) == 4 and [w.passage for w in more if w.golds] == [positives[0].passage]
 
 
 def test_the_gold_paragraph_is_read_when_retrieval_misses_it() -> None:
@@ -68,6 +73,29 @@ def test_the_gold_paragraph_is_read_when_retrieval_misses_it() -> None:
         {"question": "Who bought Acme?", "answers": []}, [_hit(f"Story {i}.", f"s{i}") for i in range(9)], None, None
     )
     assert len(unanswerable) == 4 and not any(w.golds for w in unanswerable)
+    every = question_windows(
+        {"question": "Who bought Acme?", "answers": []},
+        [_hit(f"Story {i}.", f"s{i}") for i in range(9)],
+        None,
+        None,
+        unanswerable_kept=10,  # --unanswerable-negatives 10: all nine retrieved
+    )
+    assert len(every) == 9
+
+
+def test_the_veto_threshold_declines_what_the_reader_calls_unanswered() -> None:
+    asked = [
+        Asked(answerable=True, found=True, holds_gold=True, no_answer=0.1),
+        Asked(answerable=True, found=True, holds_gold=False, no_answer=0.85),
+        Asked(answerable=True, found=False, holds_gold=False, no_answer=0.2),
+        Asked(answerable=False, found=True, holds_gold=False, no_answer=0.9),
+        Asked(answerable=False, found=True, holds_gold=False, no_answer=0.3),
+    ]
+    off = at_threshold(asked, 1.01)
+    assert (off["answered"], off["declined"], off["answerable_lost"]) == (2 / 3, 0.0, 0)
+    at_08 = at_threshold(asked, 0.8)
+    assert at_08["answered"] == 1 / 3 and at_08["holds_gold"] == 1 / 3 and at_08["declined"] == 0.5
+    assert at_08["answerable_lost"] == 1
 
 
 @pytest.mark.slow
@@ -120,3 +148,27 @@ def test_a_seeded_run_logs_checkpoints_and_resumes(tmp_path: Path) -> None:
     log = [json.loads(line) for line in (tmp_path / "reader" / "log.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in log if "loss" in row] == [1, 1, 1, 2, 2, 2]
     assert [row["epoch"] for row in log if "scores" in row] == [1, 2]
+
+
+def test_the_model_card_command_trains_the_same_model_again() -> None:
+    """The card's command, parsed by the training command's own parser, has the recorded settings."""
+    training = {
+        "data": "SQuAD-half part A, ...",
+        "settings": {
+            "squad": "A",
+            "epochs": 3,
+            "lr": 0.0001,
+            "batch": 16,
+            "negatives": {"squad_and_calibration": 2, "news": 4, "unanswerable_news": 10},
+        },
+    }
+    command = training_command(training, Path("bench/results/reader-A3/model")).split()
+    assert command[:3] == ["python", "-m", "bench.train_reader"]
+    args = arguments().parse_args(command[3:])
+    assert (args.squad, args.epochs, args.lr, args.batch) == ("A", 3, 0.0001, 16)
+    assert (args.negatives, args.news_negatives, args.unanswerable_negatives) == (2, 4, 10)
+    assert args.out == Path("bench/results/reader-A3")
+    older = training_command(
+        {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")
+    )
+    assert arguments().parse_args(older.split()[3:]).squad == "all"

@@ -55,6 +55,9 @@ class QuestionMetrics:
     exact_match: float
     f1: float
     span_precision: float
+    reader_span_accuracy: float
+    reader_exact_match: float
+    reader_f1: float
     answer_words: float
     answered_rate: float
     abstention_precision: float
@@ -119,11 +122,12 @@ def evaluate_questions(
 ) -> QuestionMetrics:
     """hit@1, hit@5, MRR@10, answer accuracy (in the answer, in its first sentence, in its
     span), the span's exact match and F1 (SQuAD's normalisation; no span scores 0), the share
-    of shown spans holding a gold string, mean words of an answer, answered rate,
-    abstention precision/recall, latency."""
+    of shown spans holding a gold string, the same three for the reader's best span whether
+    shown or not, mean words of an answer, answered rate, abstention precision/recall, latency."""
     answerable = [q for q in questions if q.get("answers")]
     unanswerable = [q for q in questions if not q.get("answers")]
     hit1 = hit5 = mrr = correct = first_correct = span_correct = answered = words = exact = overlap = 0.0
+    read_correct = read_exact = read_overlap = 0.0
     spans_shown = 0
     declined_right = declined = 0
     latencies: list[float] = []
@@ -149,6 +153,10 @@ def evaluate_questions(
         spans_shown += answer.span is not None
         exact += exact_match(answer.span.text, q["answers"]) if answer.span is not None else 0.0
         overlap += f1_score(answer.span.text, q["answers"]) if answer.span is not None else 0.0
+        if answer.found and answer.reader_span is not None:
+            read_correct += any(g in normalise_answer(answer.reader_span.text) for g in golds)
+            read_exact += exact_match(answer.reader_span.text, q["answers"])
+            read_overlap += f1_score(answer.reader_span.text, q["answers"])
         words += len(answer.text.split())
     n = max(len(answerable), 1)
     return QuestionMetrics(
@@ -164,6 +172,9 @@ def evaluate_questions(
         exact_match=exact / n,
         f1=overlap / n,
         span_precision=span_correct / spans_shown if spans_shown else 0.0,
+        reader_span_accuracy=read_correct / n,
+        reader_exact_match=read_exact / n,
+        reader_f1=read_overlap / n,
         answer_words=words / max(answered, 1),
         answered_rate=answered / n,
         abstention_precision=declined_right / declined if declined else 1.0,

@@ -169,13 +169,14 @@ def answer_text(answer: Answer) -> str:
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:
-    """The answer as plain JSON values: question, found, text, span, confidence, sentences,
+    """The answer as plain JSON values: question, found, text, span, reader_span, confidence, sentences,
     sources (merged excerpts, with the match in words and the score) and hits."""
     return {
         "question": answer.question,
         "found": answer.found,
         "text": answer.text,
         "span": asdict(answer.span) if answer.span else None,
+        "reader_span": asdict(answer.reader_span) if answer.reader_span else None,
         "confidence": round(answer.confidence, 4),
         "mode": answer.mode,
         "sentences": [asdict(s) for s in answer.sentences],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,10 +19,10 @@ from qa.reading.abstention import DEFAULT_ABSTENTION, AbstentionModel
 from qa.reading.answer_type import answer_type, content_stems
 from qa.reading.choice_model import LinearChoice
 from qa.reading.compose import differing_answer, figures, unit_holding
-from qa.reading.confidence import BOLD_PROBABILITY, DEFAULT_SPAN_CONFIDENCE, SpanConfidence
+from qa.reading.confidence import BOLD_PROBABILITY, DEFAULT_SPAN_CONFIDENCE, SpanConfidence, kind_fits
 from qa.reading.model import ReaderModel
 from qa.reading.phrase_rules import find_span
-from qa.reading.reader import Reading, read_hits
+from qa.reading.reader import read_hits
 from qa.reading.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
 from qa.reading.units import Unit, answer_units
 from qa.store.search_index import PassageLookup
@@ -81,7 +81,7 @@ class AnswerSettings:
         0.2  # the reader's sentence is the answer from this span confidence on (else the sentence model's)
     )
     no_answer_veto: float = (
-        0.8  # declined when every passage read says "no answer" with at least this probability (> 1: never)
+        0.9  # declined when every passage read says "no answer" with at least this probability (> 1: never)
     )
 
     def __post_init__(self) -> None:
@@ -129,14 +129,18 @@ def extract_answer(
     scores = meaning + settings.word_weight * words + settings.cue_weight * cues
     best = modelled = _with_list(units, int(np.argmax(settings.sentence_model.scores(features))))
     span_confidence = settings.span_confidence.probability(question, reading) if reading is not None else 0.0
-    held = unit_holding(units, reading.best) if reading is not None and reading.best is not None else None
-    best = held if held is not None and span_confidence >= settings.sentence_confidence else best
+    read = reading.best if reading is not None else None
+    held = unit_holding(units, read) if read is not None else None
+    if held is not None and read is not None and span_confidence >= settings.sentence_confidence:
+        # the reader's sentence, unless its span is not what is asked ("New Delhi" for "when")
+        best = held if kind_fits(question, read.text) else best
     evidence = Evidence(
         sentence_meaning=float(meaning[best]),
         sentence_words=float(words[best]),
         evidence_words=float(features[:, SENTENCE_FEATURES.index("passage_words")].max()),
         passage_meaning=float(hits[0].dense_score),
         answer_probability=span_confidence,
+        reader_no_answer=reading.no_answer if reading is not None else 1.0,
     )
     confidence = settings.abstention.probability(evidence)
     if reading is not None and not in_context and reading.spans and reading.no_answer >= settings.no_answer_veto:
@@ -180,6 +184,7 @@ def extract_answer(
     ]
     text = " ".join(s.text for s in sentences)
     first = chosen[0]
+    reader_span = AnswerSpan(read.text, read.start, read.end, read.hit_number, span_confidence) if read else None
     return Answer(
         question=question,
         found=True,
@@ -189,20 +194,24 @@ def extract_answer(
         confidence=confidence,
         mode=mode,
         evidence=evidence,
-        span=_read_span(reading, first, span_confidence >= settings.bold_probability)
+        span=_shown_span(reader_span, first, span_confidence >= settings.bold_probability)
         if reading is not None
-        else find_span(question, first.text, first.span.start),
+        else _rule_span(question, first),
+        reader_span=reader_span,
     )
 
 
-def _read_span(reading: Reading, sentence: Unit, sure: bool) -> AnswerSpan | None:
+def _shown_span(span: AnswerSpan | None, sentence: Unit, sure: bool) -> AnswerSpan | None:
     """The reader's span when it lies in the answer sentence and the reader is ``sure`` enough."""
-    span = reading.best
     if span is None or not sure or span.hit_number != sentence.hit_number:
         return None
-    if not sentence.span.start <= span.start < sentence.span.end:
-        return None
-    return AnswerSpan(span.text, span.start, span.end)
+    return span if sentence.span.start <= span.start < sentence.span.end else None
+
+
+def _rule_span(question: str, sentence: Unit) -> AnswerSpan | None:
+    """The phrase the hand rules find in the answer sentence (no reader)."""
+    span = find_span(question, sentence.text, sentence.span.start)
+    return replace(span, hit_number=sentence.hit_number) if span is not None else None
 
 
 def declined(

@@ -71,7 +71,7 @@ class SpanConfidence:
 
 
 # Fitted with `python -m bench.fit_bold` on the dev splits (news dev, SQuAD-half part B); see docs/quality.md.
-DEFAULT_SPAN_CONFIDENCE = SpanConfidence(weights=(-0.9559, -0.8493, 2.1283, 3.5546, 1.1486), bias=-1.2679)
-BOLD_PROBABILITY = 0.75
+DEFAULT_SPAN_CONFIDENCE = SpanConfidence(weights=(-0.7279, -0.0376, 1.357, 2.8264, 0.9045), bias=-1.1584)
+BOLD_PROBABILITY = 0.8
 """The span is shown in bold from this calibrated confidence on: the lowest at which shown spans
 held a gold string at least 4 times out of 5 on both dev splits (``bench.fit_bold``)."""

@@ -36,6 +36,7 @@ class WindowReading:
     end_logits: np.ndarray
     offsets: tuple[tuple[int, int], ...]  # character range of each word piece in the passage
     in_passage: np.ndarray  # bool: the word piece is part of the passage
+    passage: str = ""  # the passage read (spans never cross its line breaks)
 
 
 def read_card(folder: Path) -> dict:
@@ -108,5 +109,5 @@ class ReaderModel:
         readings = []
         for row, encoding in enumerate(encodings):
             in_passage = np.array([kind == 1 for kind in encoding.sequence_ids], dtype=bool)
-            readings.append(WindowReading(starts[row], ends[row], tuple(encoding.offsets), in_passage))
+            readings.append(WindowReading(starts[row], ends[row], tuple(encoding.offsets), in_passage, passages[row]))
         return readings

@@ -36,8 +36,17 @@ def _softmax(logits: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return weights / weights.sum()
 
 
+def _line_numbers(reading: WindowReading, positions: np.ndarray) -> np.ndarray:
+    """The line of the passage each word piece at ``positions`` starts on (0 without a passage)."""
+    breaks = np.cumsum([character == "\n" for character in reading.passage], dtype=np.int64)
+    if not len(breaks):
+        return np.zeros(len(positions), dtype=np.int64)
+    return np.array([breaks[reading.offsets[p][0]] for p in positions], dtype=np.int64)
+
+
 def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANSWER_TOKENS) -> ReadSpan | None:
-    """The most probable span of at most ``max_tokens`` word pieces, or None for an empty passage."""
+    """The most probable span of at most ``max_tokens`` word pieces within one line of the
+    passage (an answer never runs into the next paragraph), or None for an empty passage."""
     positions = np.flatnonzero(reading.in_passage)
     if not len(positions):
         return None
@@ -48,6 +57,8 @@ def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANS
     s, e = starts[positions], ends[positions]
     grid = s[:, None] * e[None, :]
     band = np.triu(np.ones_like(grid, dtype=bool)) & ~np.triu(np.ones_like(grid, dtype=bool), max_tokens)
+    lines = _line_numbers(reading, positions)
+    band &= lines[:, None] == lines[None, :]
     grid = np.where(band, grid, 0.0)
     first, last = np.unravel_index(int(np.argmax(grid)), grid.shape)
     start = reading.offsets[int(positions[first])][0]
