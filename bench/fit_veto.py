@@ -92,12 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     qualifying = [
         i
         for i in range(len(THRESHOLDS))
-        if table["news_dev"][i]["answered"] >= ANSWERED  # type: ignore[operator]
-        and table["squad_B"][i]["answered"] >= ANSWERED  # type: ignore[operator]
+        if (table["news_dev"][i]["answered"] or 0.0) >= ANSWERED
+        and (table["squad_B"][i]["answered"] or 0.0) >= ANSWERED
         and table["dev_file"][i]["answerable_lost"] == 0
     ]
     # the most news dev declines, then the most answered, among the settings that keep the answers
-    best = max(qualifying, key=lambda i: (table["news_dev"][i]["declined"], table["news_dev"][i]["answered"]))
+    best = max(
+        qualifying or [len(THRESHOLDS) - 1],  # none keeps the answers: the veto stays off
+        key=lambda i: (table["news_dev"][i]["declined"] or 0.0, table["news_dev"][i]["answered"] or 0.0),
+    )
     chosen = THRESHOLDS[best]
     for i, threshold in enumerate(THRESHOLDS):
         print(
