@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import BBC, RESULTS, ROOT
-from bench.fit_answers import SQUAD, part_of
+from bench.fit_answers import SQUAD
 from bench.news_questions import NEWS_QA, read_jsonl
-from bench.train_reader import ensure_index, squad_articles
+from bench.train_reader import ensure_index, squad_part_b
 from qa.app.evaluate import MRR_DEPTH, normalise_answer, read_questions
 from qa.query.retriever import Retriever
 from qa.reading.answer import AnswerSettings
@@ -43,10 +43,12 @@ class Asked:
     found: bool
     holds_gold: bool
     no_answer: float  # the reader's least P(no answer) over the passages read
+    confidence: float = 1.0  # the decline model's probability that the question is answerable
 
 
-def ask_all(index: Path, questions: Sequence[dict]) -> list[Asked]:
-    """Each question answered over ``index`` with the reader's veto off."""
+def ask_all(index: Path, questions: Sequence[dict], removed: frozenset[str] = frozenset()) -> list[Asked]:
+    """Each question answered over ``index`` with the reader's veto off (a question about an
+    article number in ``removed``, left out of the index, is unanswerable)."""
     retriever = Retriever.load(index, answer_settings=AnswerSettings(no_answer_veto=2.0))
     asked = []
     for q in questions:
@@ -54,7 +56,8 @@ def ask_all(index: Path, questions: Sequence[dict]) -> list[Asked]:
         golds = [normalise_answer(g) for g in q.get("answers", [])]
         holds = answer.found and any(g in normalise_answer(answer.text) for g in golds)
         no_answer = answer.evidence.reader_no_answer if answer.evidence is not None else 1.0
-        asked.append(Asked(bool(golds), answer.found, holds, no_answer))
+        answerable = bool(golds) and q.get("articles", ["_"])[0].split("_")[0] not in removed
+        asked.append(Asked(answerable, answer.found, holds, no_answer, answer.confidence))
     return asked
 
 
@@ -81,8 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--squad-every", type=int, default=4, help="use every Nth part-B question (time)")
     parser.add_argument("--json", type=Path, default=RESULTS / "fit_veto.json")
     args = parser.parse_args(argv)
-    articles = squad_articles()
-    squad_b = [q for q in read_questions(SQUAD / "questions.jsonl") if part_of(q, articles) == "B"]
+    squad_b = squad_part_b()
     splits = {
         "news_dev": ask_all(ensure_index(BBC, RESULTS / "bbc-index"), read_jsonl(NEWS_QA / "dev.jsonl")),
         "squad_B": ask_all(ensure_index(SQUAD / "corpus", RESULTS / "squad-index"), squad_b[:: args.squad_every]),

@@ -5,7 +5,7 @@
 Warm: the news questions' dev split (152) over the whole BBC index, each asked with the
 reader and without it (``AnswerSettings(read=False)``: the sentence and phrase models of
 issue 13), interleaved, after one warm-up question each. Cold: ``qa ask`` as a new
-process, start to answer, median of 5 (the reader's 23 MB ONNX file is loaded on the
+process, start to answer, median of 5 (the reader's 30 MB ONNX file is loaded on the
 first answer).
 """
 

@@ -196,6 +196,12 @@ def squad_articles() -> list[str]:
     return sorted({q["articles"][0].split("_")[0] for q in read_questions(SQUAD / "questions.jsonl")})
 
 
+def squad_part_b() -> list[dict]:
+    """SQuAD-half part B's questions (the dev split; the part-A reader never trained on them)."""
+    articles = squad_articles()
+    return [q for q in read_questions(SQUAD / "questions.jsonl") if part_of(q, articles) == "B"]
+
+
 def _sample(questions: list[dict], limit: int) -> list[dict]:
     return questions[:: max(1, len(questions) // limit)] if limit else questions
 

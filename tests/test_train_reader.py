@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
+from bench.compare_declines import operating_point, scored, scorers
 from bench.export_reader import training_command
 from bench.fit_veto import Asked, at_threshold
 from bench.train_reader import (
@@ -96,6 +98,28 @@ def test_the_veto_threshold_declines_what_the_reader_calls_unanswered() -> None:
     at_08 = at_threshold(asked, 0.8)
     assert at_08["answered"] == 1 / 3 and at_08["holds_gold"] == 1 / 3 and at_08["declined"] == 0.5
     assert at_08["answerable_lost"] == 1
+
+
+def test_decline_comparison_keeps_the_answered_share_and_scores_each_rule() -> None:
+    def asked(answerable: bool, confidence: float, no_answer: float) -> Asked:
+        return Asked(answerable, True, answerable, no_answer, confidence)
+
+    news = [asked(True, 0.9, 0.01), asked(True, 0.8, 0.5), asked(True, 0.6, 0.95), asked(False, 0.7, 0.9)]
+    news += [asked(False, 0.3, 0.2)]
+    squad = [asked(True, 0.95, 0.001), asked(True, 0.9, 0.05), asked(False, 0.2, 0.99), asked(False, 0.4, 0.9)]
+    rules = scorers({"news_dev": news, "squad_B": squad, "dev_file": news}, min_confidence=0.5)
+    veto = rules["decline model + veto"](news)
+    assert veto[-1] == -np.inf  # the decline model declines it whatever the veto says
+    # keeping all three answerable ones, the veto acts only above 0.95 "no answer": 0.9 is answered
+    everything = operating_point(news, veto, 1.0)
+    assert scored(news, veto, everything) == {"answered": 1.0, "declined": 0.5}
+    # keeping two of three, the veto acts from 0.5: the 0.9 one is declined too
+    two = operating_point(news, veto, 0.6)
+    assert scored(news, veto, two) == {"answered": 2 / 3, "declined": 1.0}
+    alone = rules["decline model"](news)
+    assert scored(news, alone, operating_point(news, alone, 1.0)) == {"answered": 1.0, "declined": 0.5}
+    joint = rules["joint"](squad)  # fitted on squad: its answerable questions score higher
+    assert min(joint[:2]) > max(joint[2:])
 
 
 @pytest.mark.slow

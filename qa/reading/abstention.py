@@ -1,7 +1,8 @@
 """When to decline: a logistic model over the evidence for the best answer sentence.
 
-Five features, each in roughly [0, 1]: the answer sentence's cosine with the question,
-the IDF-weighted share of the question's words in that sentence, the same share in the
+Five features, each in roughly [0, 1]: the cosine with the question of the sentence the
+sentence model chooses (the sentence the weights were fitted on, whichever sentence the
+reader puts first), the IDF-weighted share of the question's words in it, the same share in the
 best of the top passages, the top passage's cosine, and the reader's calibrated confidence
 in its span (``qa.reading.confidence``). The weights are fitted on
 labelled questions (``python -m bench.fit_declines`` for the shipped model, ``qa eval FILE

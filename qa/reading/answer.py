@@ -81,7 +81,7 @@ class AnswerSettings:
         0.2  # the reader's sentence is the answer from this span confidence on (else the sentence model's)
     )
     no_answer_veto: float = (
-        0.9  # declined when every passage read says "no answer" with at least this probability (> 1: never)
+        0.95  # declined when every passage read says "no answer" with at least this probability (> 1: never)
     )
 
     def __post_init__(self) -> None:
@@ -134,9 +134,9 @@ def extract_answer(
     if held is not None and read is not None and span_confidence >= settings.sentence_confidence:
         # the reader's sentence, unless its span is not what is asked ("New Delhi" for "when")
         best = held if kind_fits(question, read.text) else best
-    evidence = Evidence(
-        sentence_meaning=float(meaning[best]),
-        sentence_words=float(words[best]),
+    evidence = Evidence(  # the sentence model's choice: the sentence evidence the decline model was fitted on
+        sentence_meaning=float(meaning[modelled]),
+        sentence_words=float(words[modelled]),
         evidence_words=float(features[:, SENTENCE_FEATURES.index("passage_words")].max()),
         passage_meaning=float(hits[0].dense_score),
         answer_probability=span_confidence,
