@@ -152,6 +152,8 @@ class Answer:
     ``span`` is the exact phrase inside the first sentence that answers it, shown bold;
     ``reader_span`` is the reader's most probable phrase across the passages it read,
     whether or not it was sure enough to show it (``None`` without a reader or an answer).
+    ``unknown_names`` are the question's names that no article mentions, the reason for a
+    decline when there are any (``qa.reading.unknown_names``).
     """
 
     question: str
@@ -164,3 +166,4 @@ class Answer:
     evidence: Evidence | None = None
     span: AnswerSpan | None = None
     reader_span: AnswerSpan | None = None
+    unknown_names: tuple[str, ...] = ()

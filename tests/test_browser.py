@@ -97,6 +97,9 @@ def test_unanswerable_question_is_declined(page) -> None:  # type: ignore[no-unt
         page, "What are the opening hours of the Louvre museum?", "I could not find an answer to that in the articles."
     )
     assert page.locator(".qa-source").count() == 0
+    chat = page.locator(".message-wrap, [role=log]").first.inner_text()
+    assert "No article mentions “Louvre”." in chat  # the reason, as text
+    assert page.locator(".qa-note").first.inner_text() == "No article mentions “Louvre”."
     page.screenshot(path=str(ARTIFACTS / "declined.png"), full_page=True)
 
 

@@ -73,11 +73,25 @@ def test_the_readers_no_answer_declines_what_the_sentence_evidence_would_answer(
         real_index / "embeddings", encoder=real_encoder, answer_settings=AnswerSettings(min_confidence=0.0)
     )
     assert not any(vetoing.answer(q).found for q in questions)
-    off = AnswerSettings(min_confidence=0.0, no_answer_veto=1.01)
+    off = AnswerSettings(min_confidence=0.0, no_answer_veto=1.01, name_veto=1.01, decline_unknown_names=False)
     assert all(
         Retriever.load(real_index / "embeddings", encoder=real_encoder, answer_settings=off).answer(q).found
         for q in questions
     )
+
+
+def test_a_question_naming_what_no_article_mentions_is_declined_with_the_name(real_index: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    """Nothing else declines here (decline model and vetoes off): the unknown name alone does."""
+    only_names = AnswerSettings(min_confidence=0.0, no_answer_veto=1.01, name_veto=1.01)
+    retriever = Retriever.load(real_index / "embeddings", encoder=real_encoder, answer_settings=only_names)
+    mona = retriever.answer("Who painted the Mona Lisa?")
+    assert not mona.found and mona.unknown_names == ("Mona Lisa",) and mona.confidence == 0.0
+    assert mona.hits  # the closest passages are still there to inspect
+    named = [retriever.answer(q["question"]) for q in dev_questions()]
+    assert sum(bool(a.unknown_names) for a in named) == 3  # 3 of the 4 unanswerable dev questions
+    assert all(a.found for a in named if not a.unknown_names)  # none of the 16 answerable ones
+    misspelt = retriever.answer("Who is India's Nattional Security Adviser?")  # one letter off: still known
+    assert misspelt.found and not misspelt.unknown_names
 
 
 def test_two_articles_with_the_same_fact_are_both_cited(retriever: Retriever) -> None:
@@ -146,6 +160,7 @@ def test_cli_ask_json_and_exit_codes(real_index: Path) -> None:
     assert data["hits"] and {"article_id", "title", "source", "start", "end"} <= set(data["hits"][0]["citation"])
     missing = run_qa("ask", "Who painted the Mona Lisa?", cwd=real_index)
     assert missing.returncode == 1 and "could not find" in missing.stdout
+    assert "No article mentions “Mona Lisa”." in missing.stdout  # the reason: no article names it
     empty = run_qa("ask", "   ", cwd=real_index)
     assert empty.returncode == 2 and "empty" in empty.stderr
     no_index = run_qa("ask", "anything", "--index", "nowhere", cwd=real_index)
@@ -166,7 +181,7 @@ def test_gradio_server_answers_over_http(retriever: Retriever) -> None:
         assert "Ajit Doval" in reply and "\\[1\\]" in reply
         assert "<mark>" in sources and "Ajit Doval" in sources
         declined, _ = client.predict("What are the opening hours of the Louvre museum?", "hybrid", api_name="/ask")
-        assert declined == "I could not find an answer to that in the articles."
+        assert declined == "I could not find an answer to that in the articles. No article mentions “Louvre”\\."
     finally:
         running.close()
 

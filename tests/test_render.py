@@ -46,3 +46,19 @@ def test_not_found_reply_is_plain() -> None:
     answer = Answer("q", False, "", (), (), 0.1)
     assert answer_markdown(answer) == "I could not find an answer to that in the articles."
     assert answer_dict(answer)["found"] is False
+
+
+def test_a_decline_for_names_no_article_mentions_names_them_as_text() -> None:
+    """The question's words are untrusted too: the names are escaped wherever they are shown."""
+    for payload in PAYLOADS:
+        name = f"Zorblax{payload}"
+        answer = Answer(f"Who owns {name}?", False, "", (), (), 0.0, unknown_names=(name,))
+        reply = answer_markdown(answer)
+        assert reply.startswith("I could not find an answer to that in the articles. No article mentions “Zorblax")
+        assert "<script" not in reply and "<img" not in reply and "](" not in reply
+        panel = sources_html(answer)
+        assert panel.startswith("<p class='qa-note'>No article mentions “Zorblax")
+        assert set(re.findall(r"</?([a-zA-Z]+)", panel)) == {"p"}
+        assert answer_dict(answer)["unknown_names"] == [name]
+    plain = Answer("Who owns Kahlua?", False, "", (), (), 0.0, unknown_names=("Kahlua", "Tia Maria"))
+    assert answer_markdown(plain).endswith("No article mentions “Kahlua”, “Tia Maria”\\.")

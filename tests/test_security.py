@@ -35,10 +35,10 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
 
 
 def _is_answer(reply: object) -> bool:
-    """A real reply: answer sentences with a [1] citation, or the plain decline (not an error text)."""
+    """A real reply: answer sentences with a [1] citation, or the decline (not an error text)."""
     from qa.app.render import NOT_FOUND
 
-    return isinstance(reply, str) and (reply == NOT_FOUND or "\\[1\\]" in reply)
+    return isinstance(reply, str) and (reply.startswith(NOT_FOUND) or "\\[1\\]" in reply)
 
 
 def test_file_route_probes_are_refused(server) -> None:  # type: ignore[no-untyped-def]

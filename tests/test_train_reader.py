@@ -14,7 +14,7 @@ import pytest
 
 from bench.compare_declines import operating_point, scored, scorers
 from bench.export_reader import training_command
-from bench.fit_veto import Asked, at_threshold
+from bench.fit_veto import NAME_THRESHOLDS, THRESHOLDS, Asked, at_threshold, choose
 from bench.train_reader import (
     NEGATIVES,
     Window,
@@ -98,6 +98,24 @@ def test_the_veto_threshold_declines_what_the_reader_calls_unanswered() -> None:
     at_08 = at_threshold(asked, 0.8)
     assert at_08["answered"] == 1 / 3 and at_08["holds_gold"] == 1 / 3 and at_08["declined"] == 0.5
     assert at_08["answerable_lost"] == 1
+
+
+def test_the_name_veto_acts_only_where_a_name_is_unread_and_the_choice_keeps_the_answers() -> None:
+    def asked(answerable: bool, no_answer: float, unread: bool) -> Asked:
+        return Asked(answerable, True, answerable, no_answer, 1.0, unread)
+
+    news = [asked(True, 0.1, False), asked(True, 0.6, True), asked(False, 0.85, True), asked(False, 0.85, False)]
+    at = at_threshold(news, 0.95, 0.8)
+    assert (at["answered"], at["declined"]) == (1.0, 0.5)  # only the unread name at 0.85 is declined
+    assert at_threshold(news, 0.95, 0.5)["answered"] == 0.5
+    everything = {"news_dev": news, "squad_B": news[:2], "dev_file": news[:1]}
+    pairs = [(t, n) for t in THRESHOLDS for n in NAME_THRESHOLDS]
+    table = {name: {pair: at_threshold(rows, *pair) for pair in pairs} for name, rows in everything.items()}
+    veto, name_veto = choose(table)
+    # both unanswerable ones declined (veto <= 0.85) with both answerable ones kept (name veto > 0.6)
+    assert veto in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85) and name_veto in (0.7, 0.8, 0.9, 1.01)
+    assert table["news_dev"][(veto, name_veto)]["declined"] == 1.0
+    assert table["news_dev"][(veto, name_veto)]["answered"] == 1.0
 
 
 def test_decline_comparison_keeps_the_answered_share_and_scores_each_rule() -> None:

@@ -93,10 +93,20 @@ def _source_line(n: int, source: Source, *, markdown: bool) -> str:
     return f"[{n}] {_source_label(citation)} — {citation.source} [{citation.start}:{citation.end}]"
 
 
+def unknown_names_note(answer: Answer) -> str:
+    """Why a question naming what no article mentions was declined ("" otherwise), as plain text."""
+    if not answer.unknown_names:
+        return ""
+    names = ", ".join(f"“{name}”" for name in answer.unknown_names)
+    return f"No article mentions {names}."
+
+
 def _reply(answer: Answer, *, markdown: bool) -> str:
-    """The answer sentences with [n] markers, then the numbered sources; or ``NOT_FOUND``."""
+    """The answer sentences with [n] markers, then the numbered sources; or ``NOT_FOUND``
+    (with the names no article mentions, when that is why)."""
     if not answer.found:
-        return NOT_FOUND
+        note = unknown_names_note(answer)
+        return f"{NOT_FOUND} {escape_markdown(note) if markdown else note}".rstrip()
     cited = cited_sources(answer)
     lines = _answer_lines(answer, _citation_numbers(cited), markdown=markdown)
     lines += [_source_line(n, source, markdown=markdown) for n, source in enumerate(cited, start=1)]
@@ -141,7 +151,8 @@ def sources_html(answer: Answer) -> str:
     A declined question shows no passage: the closest ones do not answer it.
     """
     if not answer.found or not answer.hits:
-        return "<p class='qa-note'>No passage in the articles answers this question.</p>"
+        note = unknown_names_note(answer) or "No passage in the articles answers this question."
+        return f"<p class='qa-note'>{html.escape(note)}</p>"
     blocks: list[str] = []
     number = 0
     for source in answer_sources(answer):
@@ -177,6 +188,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "text": answer.text,
         "span": asdict(answer.span) if answer.span else None,
         "reader_span": asdict(answer.reader_span) if answer.reader_span else None,
+        "unknown_names": list(answer.unknown_names),
         "confidence": round(answer.confidence, 4),
         "mode": answer.mode,
         "sentences": [asdict(s) for s in answer.sentences],

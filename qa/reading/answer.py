@@ -18,13 +18,14 @@ from qa.errors import UsageError
 from qa.reading.abstention import DEFAULT_ABSTENTION, AbstentionModel
 from qa.reading.answer_type import answer_type, content_stems
 from qa.reading.choice_model import LinearChoice
-from qa.reading.compose import differing_answer, figures, unit_holding
+from qa.reading.compose import differing_answer, other_sources, unit_holding
 from qa.reading.confidence import BOLD_PROBABILITY, DEFAULT_SPAN_CONFIDENCE, SpanConfidence, kind_fits
 from qa.reading.model import ReaderModel
 from qa.reading.phrase_rules import find_span
 from qa.reading.reader import read_hits
 from qa.reading.sentence_choice import SENTENCE_FEATURES, SENTENCE_MODEL, AskedQuestion, describe_units
 from qa.reading.units import Unit, answer_units
+from qa.reading.unknown_names import names_not_in, unknown_names
 from qa.store.search_index import PassageLookup
 from qa.types import Answer, AnswerSentence, AnswerSpan, Evidence, Hit, SearchMode
 
@@ -83,14 +84,15 @@ class AnswerSettings:
     no_answer_veto: float = (
         0.95  # declined when every passage read says "no answer" with at least this probability (> 1: never)
     )
+    name_veto: float = 0.8  # ... or this, when a name of two words or more of the question is in no passage read
+    decline_unknown_names: bool = True  # declined when the question names what no article mentions
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_confidence <= 1.0:
             raise UsageError(f"min_confidence must be between 0 and 1, not {self.min_confidence} (QA_MIN_CONFIDENCE)")
-        if self.no_answer_veto < 0.0:
-            raise UsageError(
-                f"no_answer_veto must be at least 0 (above 1 turns the reader's veto off), not {self.no_answer_veto}"
-            )
+        for name, veto in (("no_answer_veto", self.no_answer_veto), ("name_veto", self.name_veto)):
+            if veto < 0.0:
+                raise UsageError(f"{name} must be at least 0 (above 1 turns that veto off), not {veto}")
 
 
 def answer_cue(question: str, text: str) -> float:
@@ -118,6 +120,9 @@ def extract_answer(
     units = answer_units(hits, lookup, settings.answer_passages) if lookup is not None else []
     if lookup is None or not units:
         return declined(question, hits, 0.0, mode, None)
+    unknown = unknown_names(question, lookup.vocabulary) if settings.decline_unknown_names else ()
+    if unknown:  # the question names what no article mentions: nothing here can answer it
+        return replace(declined(question, hits, 0.0, mode, None), unknown_names=unknown)
     reading = read_hits(reader, question, hits, settings.answer_passages) if reader is not None else None
     question_tokens = content_stems(question)
     weights = lookup.idf(question_tokens)
@@ -143,7 +148,12 @@ def extract_answer(
         reader_no_answer=reading.no_answer if reading is not None else 1.0,
     )
     confidence = settings.abstention.probability(evidence)
-    if reading is not None and not in_context and reading.spans and reading.no_answer >= settings.no_answer_veto:
+    if (
+        reading is not None
+        and not in_context
+        and reading.spans
+        and _vetoed(question, hits, reading.no_answer, settings)
+    ):
         # the reader found no answer in any passage: its no-answer evidence overrules the sentence evidence
         return declined(question, hits, min(confidence, 1.0 - reading.no_answer), mode, evidence)
     if confidence < settings.min_confidence:
@@ -167,7 +177,15 @@ def extract_answer(
             if cues[index] and not any(_overlaps(units[index], c) for c in chosen):
                 chosen.append(units[index])
                 chosen_scores.append(float(scores[index]))
-    also, differing = _other_sources(question, chosen[0], units, scores, settings)
+    also, differing = other_sources(
+        bool(_CUES[1][0].search(question)),
+        chosen[0],
+        units,
+        scores,
+        settings.same_fact_cosine,
+        settings.related_cosine,
+        settings.related_margin,
+    )
     if reading is not None:
         other = differing_answer(reading, units, settings.differing_probability)
         differing = (
@@ -201,6 +219,16 @@ def extract_answer(
     )
 
 
+def _vetoed(question: str, hits: Sequence[Hit], no_answer: float, settings: AnswerSettings) -> bool:
+    """The reader's veto: it is sure no passage read answers, or fairly sure and the passages
+    read do not name what the question names."""
+    if no_answer >= settings.no_answer_veto:
+        return True
+    return no_answer >= settings.name_veto and bool(
+        names_not_in(question, [hit.text for hit in hits[: settings.answer_passages]])
+    )
+
+
 def _shown_span(span: AnswerSpan | None, sentence: Unit, sure: bool) -> AnswerSpan | None:
     """The reader's span when it lies in the answer sentence and the reader is ``sure`` enough."""
     if span is None or not sure or span.hit_number != sentence.hit_number:
@@ -228,42 +256,6 @@ def declined(
         mode=mode,
         evidence=evidence,
     )
-
-
-def _other_sources(
-    question: str, best: Unit, units: list[Unit], scores: np.ndarray, settings: AnswerSettings
-) -> tuple[tuple[int, ...], list[tuple[Unit, float]]]:
-    """Other articles that state the answer too (their hit numbers), and ones that differ.
-
-    A sentence from another article states the same fact when it is nearly the same in
-    meaning and gives no other figure; it differs when it is on the same subject, the
-    question asks for a figure, and its figures are different.
-    """
-    asks_figure = bool(_CUES[1][0].search(question))
-    best_figures = figures(best.text)
-    floor = float(scores.max()) - settings.related_margin
-    same: list[int] = []
-    differing: list[tuple[Unit, float]] = []
-    # the same sentence in overlapping passages has one vector per passage: the closest counts
-    copies = [u.vector for u in units if u.article_id == best.article_id and u.span == best.span] or [best.vector]
-    for unit, score in zip(units, scores):
-        if unit.article_id == best.article_id or score < floor:
-            continue
-        similarity = max(float(unit.vector @ copy) for copy in copies)
-        theirs = figures(unit.text)
-        if (
-            asks_figure
-            and best_figures
-            and theirs
-            and not (theirs & best_figures)
-            and similarity >= settings.related_cosine
-        ):
-            if not any(d.article_id == unit.article_id for d, _ in differing):
-                differing.append((unit, float(score)))
-        elif similarity >= settings.same_fact_cosine and (not theirs or not best_figures or theirs & best_figures):
-            if unit.hit_number not in same and unit.hit_number != best.hit_number:
-                same.append(unit.hit_number)
-    return tuple(same), differing[:1]
 
 
 def _cue_in_next_sentence(question: str, unit: Unit, lookup: PassageLookup, hits: Sequence[Hit]) -> Unit | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from qa.reading.reader import FoundSpan, Reading
 from qa.reading.units import Unit
 
@@ -55,3 +57,38 @@ def differing_answer(reading: Reading, units: Sequence[Unit], min_probability: f
         if theirs and not theirs & figures(best.text):
             return unit_holding(units, other)
     return None
+
+
+def other_sources(
+    asks_figure: bool,
+    best: Unit,
+    units: Sequence[Unit],
+    scores: np.ndarray,
+    same_fact_cosine: float,
+    related_cosine: float,
+    related_margin: float,
+) -> tuple[tuple[int, ...], list[tuple[Unit, float]]]:
+    """Other articles that state the answer too (their hit numbers), and ones that differ.
+
+    A sentence from another article states the same fact when it is nearly the same in
+    meaning and gives no other figure; it differs when it is on the same subject, the
+    question asks for a figure, and its figures are different.
+    """
+    best_figures = figures(best.text)
+    floor = float(scores.max()) - related_margin
+    same: list[int] = []
+    differing: list[tuple[Unit, float]] = []
+    # the same sentence in overlapping passages has one vector per passage: the closest counts
+    copies = [u.vector for u in units if u.article_id == best.article_id and u.span == best.span] or [best.vector]
+    for unit, score in zip(units, scores):
+        if unit.article_id == best.article_id or score < floor:
+            continue
+        similarity = max(float(unit.vector @ copy) for copy in copies)
+        theirs = figures(unit.text)
+        if asks_figure and best_figures and theirs and not (theirs & best_figures) and similarity >= related_cosine:
+            if not any(d.article_id == unit.article_id for d, _ in differing):
+                differing.append((unit, float(score)))
+        elif similarity >= same_fact_cosine and (not theirs or not best_figures or theirs & best_figures):
+            if unit.hit_number not in same and unit.hit_number != best.hit_number:
+                same.append(unit.hit_number)
+    return tuple(same), differing[:1]

@@ -226,6 +226,11 @@ class LexicalIndex:
         )
         return lucene_idf(frequencies, self.size).astype(np.float32)
 
+    def indexed_terms(self) -> list[str]:
+        """The terms found in at least one passage (the vocabulary also keeps those of removed ones)."""
+        pointers = self._bm25.scores["indptr"]
+        return [t for t, i in self._bm25.vocab_dict.items() if t and pointers[i + 1] > pointers[i]]
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when no term matches)."""
         tokens = tokenize([query])[0]

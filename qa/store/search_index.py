@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from qa.store.manifest import Manifest
+from qa.store.vocabulary import Vocabulary
 from qa.types import Citation, Passage, SearchMode
 
 
@@ -32,6 +33,11 @@ class PassageLookup(Protocol):
 
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """The BM25 (Lucene) IDF of each already tokenized term over the whole index."""
+        ...
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """Every BM25 term of the index's passages."""
         ...
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import overload
 
@@ -35,6 +36,7 @@ from qa.store.passage_table import PassageTable
 from qa.store.ranking import RANKERS
 from qa.store.search_index import Candidates
 from qa.store.vector_index import SearchTuning, read_vector_index
+from qa.store.vocabulary import Vocabulary
 from qa.types import Citation, Passage, SearchMode
 
 
@@ -109,6 +111,11 @@ class IndexSnapshot:
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """Lucene IDF of each (already tokenized) term over every passage."""
         return self.lexical.idf(tokens)
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The BM25 terms of the served passages (built on first use)."""
+        return Vocabulary(self.lexical.indexed_terms())
 
     def candidates(self, mode: SearchMode, question: str, vector: np.ndarray, pool: int) -> Candidates:
         """Up to ``pool`` candidates ranked by FAISS, BM25 or both (``qa.store.ranking``)."""

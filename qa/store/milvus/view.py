@@ -13,6 +13,7 @@ passages an answer reads are fetched in one more query.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ from qa.store.milvus.rows import row_passage, row_vectors
 from qa.store.milvus.schema import names, one_of, visible
 from qa.store.ranking import reciprocal_rank_fusion
 from qa.store.search_index import Candidates
+from qa.store.vocabulary import Vocabulary
 from qa.types import Citation, Passage, SearchMode
 
 CANDIDATE_FIELDS = ["article_id", "start", "end", "sentences", "text", "search_text", "dense"]
@@ -115,6 +117,11 @@ class MilvusIndex:
         if state is None or state.generation == self.state.generation:
             return None
         return self._load(self.client, self.address, state)
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The BM25 terms of the generation's passages (built on first use)."""
+        return Vocabulary(self.frequencies.counts)
 
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """Lucene IDF of each (already tokenized) term over the generation's passages."""
@@ -235,3 +242,8 @@ class MilvusLookup:
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """Lucene IDF over the generation's passages."""
         return self._index.idf(tokens)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The generation's BM25 terms."""
+        return self._index.vocabulary
