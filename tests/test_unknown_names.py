@@ -24,6 +24,10 @@ def test_names_are_capitalised_words_after_the_first_and_possessives_end_a_run()
     assert name_runs("Bernanke said what?") == []  # the first word is capitalised anyway
     assert name_runs("How many KC-767 tankers, 1600s houses and 25th birthdays?") == [("KC-767", ["KC-767"])]
     assert name_runs("Who leads the UK?") == []  # two letters: too short to tell
+    # capitals that are the question's style, not names
+    assert name_runs("WHO PAINTED THE MONA LISA?") == []
+    assert name_runs("What Is The Boiling Point Of Water?") == []
+    assert name_runs("Who is Ben Bernanke?") == [("Ben Bernanke", ["Ben", "Bernanke"])]
 
 
 def test_a_term_is_known_under_accents_plurals_misspellings_and_word_forms() -> None:

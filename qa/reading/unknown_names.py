@@ -33,6 +33,11 @@ STEM_LENGTH = 6
 LONGER_BY = 4
 _WORD = re.compile(r"[^\W_][\w&.'’-]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
+# Capitalised after the first word only in a question written in capitals or Title Case.
+_STYLE_WORDS = frozenset(
+    "Is Are Was Were Did Does Do Has Have Had Will Would Can Could Of In On At For With And Or To From By About "
+    "What Which Who Whom Whose When Where Why How".split()
+)
 _PHRASE_WORD = re.compile(r"[^\W_]+")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -49,7 +54,11 @@ def _is_name(word: str) -> bool:
 def name_runs(question: str) -> list[tuple[str, list[str]]]:
     """The question's names: runs of words written with a capital (not the first word) or
     starting with a letter and holding a digit, as ``(the run as written, its words of at least three
-    characters)``, possessives cut ("Colombia's" -> "Colombia")."""
+    characters)``, possessives cut ("Colombia's" -> "Colombia"). None in a question written
+    in capitals or in Title Case ("What Is The Price Of Gold?"): there capitals tell no names."""
+    words = [match.group(0) for match in _WORD.finditer(question)]
+    if not any(c.islower() for c in question) or any(w in _STYLE_WORDS for w in words[1:]):
+        return []
     runs: list[tuple[int, int, list[str]]] = []
     for number, match in enumerate(_WORD.finditer(question)):
         raw = match.group(0)
