@@ -63,3 +63,17 @@ def test_a_name_of_two_words_is_read_only_as_a_phrase() -> None:
     assert names_not_in(question, ["George met Bailey.", "Celoron  films, at last"]) == ("George Bailey",)
     assert names_not_in(question, ["GEORGE BAILEY-style", "céloron films"]) == ()
     assert names_not_in("Who plays Bailey?", ["nothing"]) == ()  # one word: the vocabulary's job
+
+
+def test_the_benchmark_counts_flagged_questions_by_kind(capsys) -> None:  # type: ignore[no-untyped-def]
+    from bench.unknown_names import count
+
+    questions = [
+        {"question": "How much did Menatep gain?", "answers": ["$1bn"]},
+        {"question": "Who owns Kahlua?", "answers": ["Allied Domecq"]},  # answerable, yet flagged: a wrong decline
+        {"question": "What did Ben Bernanke say?", "answers": []},
+        {"question": "What did the minister say?", "answers": []},
+    ]
+    counts = count(questions, _vocabulary(), show=True)
+    assert counts == {"answerable": 2, "answerable_flagged": 1, "unanswerable": 2, "unanswerable_flagged": 1}
+    assert "Who owns Kahlua? (Kahlua)" in capsys.readouterr().out

@@ -109,7 +109,8 @@ def unknown_names(question: str, vocabulary: Vocabulary) -> tuple[str, ...]:
         for word in words:
             terms = tokenize([word])[0]
             if terms and not any(is_known(term, vocabulary) for term in terms):
-                unknown += [name] if name not in unknown else []
+                if name not in unknown:
+                    unknown.append(name)
                 break
     return tuple(unknown)
 
