@@ -28,18 +28,21 @@ from pathlib import Path
 
 from bench.common import BBC, ROOT
 from qa.passages.sentences import split_sentences
-from qa.reading.answer_type import content_stems
+from qa.query.question import content_stems
 from qa.store.lexical import tokenize
 from qa.types import Span
 
 NEWS_QA = ROOT / "eval" / "news-qa"
 DRAFTS = NEWS_QA / "drafts"
+TEST_DRAFTS = DRAFTS / "test"  # the test split's drafts: written last, about its own stories, read once
+TEST_ARTICLES = NEWS_QA / "test-articles.txt"  # the test split's stories (every copy of each)
 ALLOWED = ROOT.parent / "shared" / "eval" / "bbc-question-articles.txt"
 SQUAD_QUESTIONS = ROOT.parent / "shared" / "eval" / "squad-half" / "questions.jsonl"
 SQUAD_CORPUS = ROOT.parent / "shared" / "eval" / "squad-half" / "corpus"
 SPLITS = ("train", "dev", "test")
 TYPES = ("who", "how much", "how many", "what percentage", "when", "where", "which", "why", "how", "what")
-KINDS = ("plain", "neighbour", "latest", "unanswerable")
+KINDS = ("plain", "neighbour", "latest", "unanswerable", "near-miss")
+UNANSWERABLE_KINDS = ("unanswerable", "near-miss")
 MAX_ANSWER_WORDS = 12
 
 
@@ -140,9 +143,11 @@ def check_question(record: dict, where: str) -> list[Problem]:
     if article not in allowed_articles():
         bad(f"article {article!r} is not in bbc-question-articles.txt")
         return problems
+    if kind == "near-miss":
+        return problems + _near_miss_problems(record, where)
     if kind == "unanswerable" or not answers:
         if answers or kind != "unanswerable":
-            bad("an unanswerable question has kind 'unanswerable' and no answers")
+            bad("an unanswerable question has kind 'unanswerable' (or 'near-miss') and no answers")
         absent = record.get("absent")
         if not isinstance(absent, list) or not absent or not all(isinstance(t, str) and t.strip() for t in absent):
             bad("an unanswerable question lists its key terms in `absent`")
@@ -178,6 +183,29 @@ def check_question(record: dict, where: str) -> list[Problem]:
     return problems
 
 
+def _near_miss_problems(record: dict, where: str) -> list[Problem]:
+    """A near-miss question asks what the archive lacks about what it covers: no answers, the
+    names it asks about (``present``) all in its article, and the searches that found the fact
+    in no article (``searched``)."""
+    problems: list[Problem] = []
+    if record.get("answers"):
+        problems.append(Problem(where, "a near-miss question has no answers"))
+    article_words = _words(article_text(topic_of(record)))
+    present = record.get("present")
+    if not isinstance(present, list) or not present or not all(isinstance(t, str) and t.strip() for t in present):
+        problems.append(Problem(where, "a near-miss question lists in `present` the names it asks about"))
+    else:
+        for term in present:
+            if _words(term) not in article_words:
+                problems.append(
+                    Problem(where, f"present term {term!r} is not in {topic_of(record)}.txt: name what the article names")
+                )
+    searched = record.get("searched")
+    if not isinstance(searched, list) or not searched or not all(isinstance(t, str) and t.strip() for t in searched):
+        problems.append(Problem(where, "a near-miss question lists in `searched` the archive searches that found no answer"))
+    return problems
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """The JSON objects of a JSON-lines file, blank lines skipped."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -198,13 +226,22 @@ def check_files(paths: Sequence[Path]) -> list[Problem]:
     return problems
 
 
+@lru_cache(maxsize=1)
+def test_articles() -> frozenset[str]:
+    """The articles of the test split's stories (``test-articles.txt``): no other split's question is about one."""
+    return frozenset(TEST_ARTICLES.read_text(encoding="utf-8").split())
+
+
 def split_of(article: str) -> str:
-    """``train`` (70%), ``dev`` (15%) or ``test`` (15%), fixed by the hash of the article's
-    headline, so that the archive's copies of one story (53 headlines among the question
-    articles are shared by two files) always fall in the same split."""
+    """``test`` for an article of the test split's stories (``test-articles.txt``), else
+    ``train`` (70%) or ``dev`` (30%), fixed by the hash of the article's headline, so that
+    the archive's copies of one story (53 headlines among the question articles are shared
+    by two files) always fall in the same split."""
+    if article in test_articles():
+        return "test"
     headline = " ".join(article_text(article).split("\n", 1)[0].lower().split())
     bucket = int(hashlib.sha256(headline.encode()).hexdigest(), 16) % 100
-    return "train" if bucket < 70 else "dev" if bucket < 85 else "test"
+    return "train" if bucket < 70 else "dev"
 
 
 def topic_of(record: dict) -> str:
@@ -217,9 +254,26 @@ def question_id(question: str) -> str:
     return "n" + hashlib.sha1(_words(question).encode()).hexdigest()[:8]
 
 
-def build(drafts: Sequence[Path], target: Path = NEWS_QA) -> dict[str, int]:
-    """Number, complete and split the draft questions into ``target/{train,dev,test}.jsonl``."""
-    records = [r for path in sorted(drafts) for r in read_jsonl(path)]
+def split_problems(drafts: Sequence[Path], test_drafts: Sequence[Path]) -> list[Problem]:
+    """A test draft about an article outside the test split's stories, or another draft about one inside."""
+    problems = []
+    for path in [*drafts, *test_drafts]:
+        for number, record in enumerate(read_jsonl(path), start=1):
+            in_test = topic_of(record) in test_articles()
+            if in_test != (path in test_drafts):
+                why = (
+                    "is one of the test split's stories: write no train or dev question about it"
+                    if in_test
+                    else f"is not one of the test split's stories ({TEST_ARTICLES.name}): move the question out of drafts/test/"
+                )
+                problems.append(Problem(f"{path.name}:{number}", f"article {topic_of(record)} {why}"))
+    return problems
+
+
+def build(drafts: Sequence[Path], test_drafts: Sequence[Path] = (), target: Path = NEWS_QA) -> dict[str, int]:
+    """Number, complete and split the draft questions into ``target/{train,dev,test}.jsonl``:
+    ``drafts`` by story into train and dev, ``test_drafts`` (about the test stories) into test."""
+    records = [r for path in sorted([*drafts, *test_drafts]) for r in read_jsonl(path)]
     out: dict[str, list[dict]] = {name: [] for name in SPLITS}
     for draft in sorted(records, key=lambda r: (topic_of(r), r["question"])):
         article = topic_of(draft)
@@ -234,7 +288,11 @@ def build(drafts: Sequence[Path], target: Path = NEWS_QA) -> dict[str, int]:
             "type": draft["type"],
             "kind": draft["kind"],
         }
-        if not draft["answers"]:
+        if draft["kind"] == "near-miss":
+            record["topic"] = article
+            record["present"] = draft["present"]
+            record["searched"] = draft["searched"]
+        elif not draft["answers"]:
             record["topic"] = article
             record["absent"] = draft["absent"]
         out[split_of(article)].append(record)
@@ -347,12 +405,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(records)} questions, {len(problems)} problems")
         return 1 if problems else 0
     if args.command == "build":
-        problems = check_files(sorted(DRAFTS.glob("*.jsonl")))
+        drafts, test_drafts = sorted(DRAFTS.glob("*.jsonl")), sorted(TEST_DRAFTS.glob("*.jsonl"))
+        problems = check_files([*drafts, *test_drafts]) + split_problems(drafts, test_drafts)
         if problems:
             for problem in problems:
                 print(problem)
             return 1
-        print(build(sorted(DRAFTS.glob("*.jsonl"))))
+        print(build(drafts, test_drafts))
         return 0
     files = args.files or [NEWS_QA / f"{name}.jsonl" for name in SPLITS]
     report = {path.stem: stats(read_jsonl(path)) for path in files}

@@ -10,6 +10,7 @@ import unicodedata
 
 from qa.errors import QuestionError
 from qa.ingest.cleaning import single_spaced
+from qa.store.lexical import tokenize
 from qa.types import SEARCH_MODES, SearchMode
 
 MAX_QUESTION_CHARS = 2000
@@ -50,3 +51,14 @@ def check_hits(k: object) -> int:
     if not 1 <= k <= MAX_HITS:
         raise QuestionError(f"k must be between 1 and {MAX_HITS}, not {k}: ask for fewer hits")
     return k
+
+
+# Stems of the words that make a question a question; they say nothing of its subject.
+ASKING_STEMS = frozenset(
+    "how much mani what which who whom whose when where whi doe did do were between among accord kind type".split()
+)
+
+
+def content_stems(question: str) -> list[str]:
+    """The question's subject words, stemmed as the BM25 index stems them, each once."""
+    return [s for s in dict.fromkeys(tokenize([question])[0]) if s not in ASKING_STEMS]
