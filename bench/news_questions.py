@@ -226,22 +226,48 @@ def check_files(paths: Sequence[Path]) -> list[Problem]:
     return problems
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@lru_cache(maxsize=1)
+def story_of() -> dict[str, frozenset[str]]:
+    """Each allowed article's story: the articles sharing its headline or its body (the
+    archive holds copies under a second headline too)."""
+    groups: dict[str, set[str]] = {}
+    for key in ("headline", "body"):
+        seen: dict[str, str] = {}
+        for article in sorted(allowed_articles()):
+            headline, _, body = article_text(article).partition("\n")
+            text = _folded(headline if key == "headline" else body)
+            if text and text in seen:
+                merged = groups.setdefault(seen[text], {seen[text]}) | groups.setdefault(article, {article})
+                for member in merged:
+                    groups[member] = merged
+            seen.setdefault(text, article)
+    return {article: frozenset(groups.get(article, {article})) for article in allowed_articles()}
+
+
 @lru_cache(maxsize=1)
 def test_articles() -> frozenset[str]:
     """The articles of the test split's stories (``test-articles.txt``): no other split's question is about one."""
     return frozenset(TEST_ARTICLES.read_text(encoding="utf-8").split())
 
 
+def _bucket(article: str) -> int:
+    headline = _folded(article_text(article).split("\n", 1)[0])
+    return int(hashlib.sha256(headline.encode()).hexdigest(), 16) % 100
+
+
 def split_of(article: str) -> str:
     """``test`` for an article of the test split's stories (``test-articles.txt``), else
-    ``train`` (70%) or ``dev`` (30%), fixed by the hash of the article's headline, so that
-    the archive's copies of one story (53 headlines among the question articles are shared
-    by two files) always fall in the same split."""
-    if article in test_articles():
+    ``train`` (70%) or ``dev`` (30%), fixed by the hash of the headline, so that the
+    archive's copies of one story (same headline or same body) are all in one split (train
+    when the hash of any of their headlines says train)."""
+    story = story_of().get(article, frozenset({article}))
+    if story & test_articles():
         return "test"
-    headline = " ".join(article_text(article).split("\n", 1)[0].lower().split())
-    bucket = int(hashlib.sha256(headline.encode()).hexdigest(), 16) % 100
-    return "train" if bucket < 70 else "dev"
+    return "train" if min(_bucket(member) for member in story) < 70 else "dev"
 
 
 def topic_of(record: dict) -> str:
