@@ -37,14 +37,14 @@ DEV = ROOT / "tests" / "data" / "dev-questions.jsonl"
 ENGINES = ("torch", "onnx-fp32", "openvino-fp32", "onnx-int8", "openvino-int8")
 
 
-def bbc_passages(encoder: Any, count: int) -> tuple[list[str], list[list[tuple[int, int]]]]:
-    """The first ``count`` BBC passages, split as the indexer splits them, with their sentence spans."""
+def bbc_passages(encoder: Any, count: int, folder: Path = BBC) -> tuple[list[str], list[list[tuple[int, int]]]]:
+    """The first ``count`` BBC passages of ``folder``, split as the indexer splits them, with their sentence spans."""
     from qa.ingest.corpus import parse_article
     from qa.passages.splitter import SplitSettings, split_article
 
     texts: list[str] = []
     spans: list[list[tuple[int, int]]] = []
-    for path in sorted(BBC.glob("*.txt")):
+    for path in sorted(folder.glob("*.txt")):
         article = parse_article(
             path.read_text(encoding="utf-8", errors="replace"), article_id=path.stem, source=path.name, digest=path.stem
         )

@@ -4,8 +4,8 @@
 
 Indexes SQuAD-half's paragraphs without the removed Wikipedia articles, then asks all
 5,397 questions: the ones about removed articles should be declined (their answers are
-not in the index), the others answered. The decline model is the shipped one, fitted on
-questions about the seed news articles only.
+not in the index), the others answered. The answer score is the shipped one, fitted on the
+news questions' dev split only.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import json
 import shutil
 from pathlib import Path
 
-from bench.common import ROOT
-from bench.fit_answers import SQUAD
+from bench.common import ROOT, SQUAD
 from qa.indexing.library import Library
 from qa.query.retriever import Retriever
 

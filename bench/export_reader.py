@@ -166,6 +166,7 @@ def training_command(training: dict[str, Any], model_dir: Path) -> str:
         f"--negatives {negatives.get('squad_and_calibration', 2)}",
         f"--news-negatives {negatives.get('news', 2)}",
         f"--unanswerable-negatives {negatives.get('unanswerable_news', 4)}",
+        f"--near-miss-negatives {negatives.get('near_miss_own_article', 0)}",
         f"--out {model_dir.parent}",
     ]
     return " ".join(parts)

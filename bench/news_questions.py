@@ -198,11 +198,15 @@ def _near_miss_problems(record: dict, where: str) -> list[Problem]:
         for term in present:
             if _words(term) not in article_words:
                 problems.append(
-                    Problem(where, f"present term {term!r} is not in {topic_of(record)}.txt: name what the article names")
+                    Problem(
+                        where, f"present term {term!r} is not in {topic_of(record)}.txt: name what the article names"
+                    )
                 )
     searched = record.get("searched")
     if not isinstance(searched, list) or not searched or not all(isinstance(t, str) and t.strip() for t in searched):
-        problems.append(Problem(where, "a near-miss question lists in `searched` the archive searches that found no answer"))
+        problems.append(
+            Problem(where, "a near-miss question lists in `searched` the archive searches that found no answer")
+        )
     return problems
 
 
@@ -249,7 +253,7 @@ def story_of() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def test_articles() -> frozenset[str]:
+def articles_in_test() -> frozenset[str]:
     """The articles of the test split's stories (``test-articles.txt``): no other split's question is about one."""
     return frozenset(TEST_ARTICLES.read_text(encoding="utf-8").split())
 
@@ -265,7 +269,7 @@ def split_of(article: str) -> str:
     archive's copies of one story (same headline or same body) are all in one split (train
     when the hash of any of their headlines says train)."""
     story = story_of().get(article, frozenset({article}))
-    if story & test_articles():
+    if story & articles_in_test():
         return "test"
     return "train" if min(_bucket(member) for member in story) < 70 else "dev"
 
@@ -285,7 +289,7 @@ def split_problems(drafts: Sequence[Path], test_drafts: Sequence[Path]) -> list[
     problems = []
     for path in [*drafts, *test_drafts]:
         for number, record in enumerate(read_jsonl(path), start=1):
-            in_test = topic_of(record) in test_articles()
+            in_test = split_of(topic_of(record)) == "test"
             if in_test != (path in test_drafts):
                 why = (
                     "is one of the test split's stories: write no train or dev question about it"

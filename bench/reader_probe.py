@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import ROOT
-from bench.fit_answers import SQUAD, part_of
+from bench.common import ROOT, SQUAD, part_of
 from qa.app.evaluate import normalise_answer, read_questions
 from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter

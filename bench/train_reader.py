@@ -46,9 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import BBC, ROOT
-from bench.fit_answers import CALIBRATION, SQUAD, part_of
-from bench.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl
+from bench.common import BBC, CALIBRATION, ROOT, SQUAD, part_of, squad_articles
+from bench.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl, topic_of
 from qa.app.evaluate import normalise_answer, read_questions
 from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
@@ -58,6 +57,7 @@ RESULTS = ROOT / "bench" / "results"
 RETRIEVED = 10  # passages retrieved per question to find positives and negatives
 NEGATIVES = 2  # negatives per answerable question (default of --negatives and --news-negatives)
 UNANSWERABLE_NEGATIVES = 4  # negatives per unanswerable question (default of --unanswerable-negatives)
+NEAR_MISS_NEGATIVES = 4  # more from a near-miss question's own article (default of --near-miss-negatives)
 MAX_TOKENS = 256
 MAX_QUESTION_TOKENS = 64
 MAX_ANSWER_TOKENS = 30
@@ -126,6 +126,16 @@ def question_windows(
     return positives + negatives[: negatives_kept if golds else unanswerable_kept]
 
 
+def near_miss_windows(question: dict, kept: int = NEAR_MISS_NEGATIVES) -> list[Window]:
+    """No-answer windows from the article a near-miss question was written beside: its
+    paragraphs (headline left out), the ones sharing most of the question's words first.
+    The article covers what the question asks about, but not the asked fact."""
+    words = set(re.findall(r"\w+", question["question"].lower()))
+    paragraphs = [line for line in article_text(topic_of(question)).split("\n")[1:] if len(line.split()) >= 8]
+    paragraphs.sort(key=lambda line: -len(words & set(re.findall(r"\w+", line.lower()))))
+    return [Window(question["question"], line, [], "near-miss", []) for line in paragraphs[:kept]]
+
+
 def squad_paragraph(name: str) -> str:
     """A SQuAD-half paragraph without its front matter."""
     text = (SQUAD / "corpus" / f"{name}.txt").read_text(encoding="utf-8")
@@ -152,12 +162,14 @@ def news_question_corpus() -> Path:
 
 
 def collect_windows(
-    squad_part: str, limit: int = 0, negatives: tuple[int, int, int] = (NEGATIVES, NEGATIVES, UNANSWERABLE_NEGATIVES)
+    squad_part: str,
+    limit: int = 0,
+    negatives: tuple[int, int, int, int] = (NEGATIVES, NEGATIVES, UNANSWERABLE_NEGATIVES, NEAR_MISS_NEGATIVES),
 ) -> tuple[list[Window], dict[str, list[Window]]]:
     """Training windows, and the held-out gold passages each epoch is scored on. ``negatives``:
     how many no-answer passages to keep per SQuAD or calibration question, per answerable news
-    question and per unanswerable news question."""
-    kept, news_kept, unanswerable_kept = negatives
+    question, per unanswerable news question (retrieved), and from a near-miss question's own article."""
+    kept, news_kept, unanswerable_kept, near_miss_kept = negatives
     from qa.query.retriever import Retriever
 
     squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
@@ -183,23 +195,14 @@ def collect_windows(
             news_kept,
             unanswerable_kept,
         )
+        if q["kind"] == "near-miss":
+            windows += near_miss_windows(q, near_miss_kept)
     seed_retriever = Retriever.load(ensure_index(ROOT / "corpus", RESULTS / "seed-index"))
     for q in calibration:
         hits = seed_retriever.search(q["question"], k=RETRIEVED)
         owner = next((h.citation.article_id for h in hits if gold_spans(h.text, q["answers"])), None)
         windows += question_windows(q, hits, owner, None, kept)
     return windows, held_out_windows(limit)
-
-
-def squad_articles() -> list[str]:
-    """SQuAD-half's article numbers, sorted: what ``part_of`` splits by."""
-    return sorted({q["articles"][0].split("_")[0] for q in read_questions(SQUAD / "questions.jsonl")})
-
-
-def squad_part_b() -> list[dict]:
-    """SQuAD-half part B's questions (the dev split; the part-A reader never trained on them)."""
-    articles = squad_articles()
-    return [q for q in read_questions(SQUAD / "questions.jsonl") if part_of(q, articles) == "B"]
 
 
 def _sample(questions: list[dict], limit: int) -> list[dict]:
@@ -472,6 +475,7 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
                 "squad_and_calibration": getattr(args, "negatives", NEGATIVES),
                 "news": getattr(args, "news_negatives", NEGATIVES),
                 "unanswerable_news": getattr(args, "unanswerable_negatives", UNANSWERABLE_NEGATIVES),
+                "near_miss_own_article": getattr(args, "near_miss_negatives", NEAR_MISS_NEGATIVES),
             },
             "seed": SEED,
         },
@@ -544,6 +548,12 @@ def arguments() -> argparse.ArgumentParser:
         default=UNANSWERABLE_NEGATIVES,
         help=f"no-answer passages per unanswerable news question (at most {RETRIEVED})",
     )
+    parser.add_argument(
+        "--near-miss-negatives",
+        type=int,
+        default=NEAR_MISS_NEGATIVES,
+        help="no-answer paragraphs of a near-miss question's own article, besides the retrieved ones",
+    )
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
@@ -557,7 +567,9 @@ def arguments() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = arguments().parse_args(argv)
     windows, held_out = collect_windows(
-        args.squad, args.limit, (args.negatives, args.news_negatives, args.unanswerable_negatives)
+        args.squad,
+        args.limit,
+        (args.negatives, args.news_negatives, args.unanswerable_negatives, args.near_miss_negatives),
     )
     args.data = (
         f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}, eval/news-qa/train.jsonl, eval/calibration-questions.jsonl; "

@@ -16,11 +16,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.common import BBC, RESULTS, ROOT
-from bench.fit_answers import SQUAD
-from bench.fit_veto import DEV_FILE
+from bench.common import BBC, DEV_FILE, RESULTS, ROOT, SQUAD, squad_part_b
 from bench.news_questions import NEWS_QA, read_jsonl
-from bench.train_reader import ensure_index, squad_part_b
+from bench.train_reader import ensure_index
 from qa.app.evaluate import read_questions
 from qa.reading.unknown_names import unknown_names
 from qa.store.snapshot import load_snapshot

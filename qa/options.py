@@ -144,7 +144,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("auth", "QA_AUTH", "--auth", _auth, "USER:PASSWORD required to use the chat"),
     Option("admin", "QA_ADMIN", "--admin", _flag, "let chat users upload articles and rebuild the index"),
     Option("mcp", "QA_MCP", "--mcp", _flag, "also serve the MCP tools over streamable HTTP at /mcp"),
-    Option("min_confidence", "QA_MIN_CONFIDENCE", None, _fraction, "0-1, answer only above this confidence (default: 0.5)" ),
+    Option("min_confidence", "QA_MIN_CONFIDENCE", None, _fraction, "0-1, decline answers less likely than this to be right (default: the fitted cut-off, docs/quality.md)"),
     Option("nprobe", "QA_NPROBE", None, _int_between(1, MAX_PROBE), "IVF lists scanned per query (default: as built, a sixteenth of the lists, at least 32)"),
     Option("ef_search", "QA_EF_SEARCH", None, _int_between(1, MAX_EF_SEARCH), "HNSW beam width (default: 128)"),
     Option("k", None, "-k", _int_between(1, MAX_HITS), f"passages to retrieve, 1-{MAX_HITS} (default: 5)"),

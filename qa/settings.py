@@ -44,7 +44,7 @@ class Settings:
     auth: tuple[str, str] | None = None
     admin: bool = False
     mcp: bool = False
-    min_confidence: float = 0.5
+    min_confidence: float | None = None  # None: the answer score's fitted cut-off
     nprobe: int | None = None
     ef_search: int | None = None
     k: int = 5
@@ -134,7 +134,7 @@ class Settings:
         return SearchTuning(nprobe=self.nprobe, ef_search=self.ef_search)
 
     def answer_settings(self) -> AnswerSettings:
-        """Answer extraction with this ``min_confidence``."""
+        """Answer reading with this ``min_confidence`` (None: the answer score's fitted cut-off)."""
         return AnswerSettings(min_confidence=self.min_confidence)
 
 

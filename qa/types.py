@@ -103,14 +103,14 @@ class Hit:
 @dataclass(frozen=True)
 class AnswerSpan:
     """The exact phrase that answers the question: ``text`` is ``source_text[start:end]``
-    of the article of hit ``hit_number``; ``confidence`` is the reader's calibrated
-    probability that it is right (``None`` for a phrase found by rule, without a reader)."""
+    of the article of hit ``hit_number``; ``confidence`` is the answer's calibrated
+    probability of being right (``Answer.confidence``)."""
 
     text: str
     start: int
     end: int
     hit_number: int = 0
-    confidence: float | None = None
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -130,16 +130,10 @@ class AnswerSentence:
     differs: bool = False
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """What the decision to answer or decline rests on (see ``qa.abstention``)."""
-
-    sentence_meaning: float
-    sentence_words: float
-    evidence_words: float
-    passage_meaning: float
-    answer_probability: float = 0.0  # the reader's probability for its best span (0 without a reader)
-    reader_no_answer: float = 1.0  # the least P(no answer) over the passages read: the reader's veto (1 without)
+Evidence = dict[str, float]
+"""What the answer score read (``qa.reading.answer_score.FEATURES``: the reader's best span's
+probability, its passage's and the least probability of "no answer", its margin, agreement,
+rank, and whether a name of the question went unread), raw values by name."""
 
 
 @dataclass(frozen=True)
@@ -148,10 +142,10 @@ class Answer:
 
     When ``found`` is False the articles do not answer the question: ``text`` is empty and
     ``sentences`` too, while ``hits`` still lists the closest passages for inspection.
-    ``confidence`` is the calibrated probability that the articles answer the question;
-    ``span`` is the exact phrase inside the first sentence that answers it, shown bold;
-    ``reader_span`` is the reader's most probable phrase across the passages it read,
-    whether or not it was sure enough to show it (``None`` without a reader or an answer).
+    ``confidence`` is the calibrated probability that the answer is right (``qa.reading.answer_score``);
+    ``span`` is the exact phrase inside the first sentence that answers it, shown bold when
+    ``confidence`` reaches the score's bold cut-off (else ``None``); ``reader_span`` is the
+    reader's most probable phrase across the passages it read, shown or not, declined or not.
     ``unknown_names`` are the question's names that no article mentions, the reason for a
     decline when there are any (``qa.reading.unknown_names``).
     """

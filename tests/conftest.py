@@ -17,6 +17,7 @@ from doubles import HashingEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
+BBC_SAMPLE = ROOT / "tests" / "data" / "bbc"  # the BBC archive's first 25 articles (sorted), in the repository
 DEV_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev-questions.jsonl"
 QA = str(Path(sys.executable).with_name("qa"))  # the console script of the venv running the tests
 

@@ -1,4 +1,4 @@
-"""Answer logic that needs no model: follow-ups, figures, cues, the decline model, BM25 IDF."""
+"""Answer logic that needs no model: follow-ups, figures, fitting the answer score, BM25 IDF."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from qa import build_index
 from qa.app.history import previous_questions
 from qa.query.followup import FollowUp, context_terms, is_follow_up, resolve_follow_up
 from qa.query.retriever import Retriever
-from qa.reading.abstention import AbstentionModel, fit_abstention
-from qa.reading.answer import answer_cue
-from qa.reading.compose import figures
+from qa.reading.answer_score import FEATURES, AnswerScore
+from qa.reading.compose import differing_figure, figure_kind, figures
+from qa.reading.fit_score import Labelled, fit_score, fit_weights, operating_points
+from qa.reading.reader import FoundSpan
 from qa.store.lexical import LexicalIndex, tokenize
-from qa.types import Evidence
 
 
 def test_follow_up_takes_the_names_of_the_previous_question() -> None:
@@ -93,13 +93,25 @@ def test_this_module_imports_no_gradio() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_quantities_and_cues() -> None:
+def test_figures_and_their_kinds() -> None:
     assert figures("trade, which now exceeds $50 billion") == {"$50billion"}
     assert figures("Trade volume surpassed $65 billion, up 12 per cent") == {"$65billion", "12%"}
-    assert answer_cue("Why did the US double tariffs?", "The stated reason: oil.") == 1.0
-    assert answer_cue("How many sources spoke?", "Two sources said so.") == 1.0
-    assert answer_cue("When will Putin visit?", "He visits before the end of 2025.") == 1.0
-    assert answer_cue("Who is Doval?", "Doval is the adviser.") == 0.0
+    assert figure_kind("$65 billion") == "money" and figure_kind("£10") == "money"
+    assert figure_kind("12 per cent") == "percentage" and figure_kind("45%") == "percentage"
+    assert figure_kind("464,000") == "count" and figure_kind("Vinay Kumar") is None
+
+
+def _span(article: str, text: str, hit: int) -> FoundSpan:
+    return FoundSpan(hit, article, 0, len(text), text, 0.5, 0.1)
+
+
+def test_a_differing_figure_is_another_articles_figure_of_the_same_kind() -> None:
+    best = _span("a", "$50 billion", 1)
+    assert differing_figure(best, [_span("b", "$65 billion", 2)]) == _span("b", "$65 billion", 2)
+    assert differing_figure(best, [_span("a", "$65 billion", 2)]) is None  # the same article
+    assert differing_figure(best, [_span("b", "12%", 2)]) is None  # another kind of figure
+    assert differing_figure(best, [_span("b", "$50bn", 2), _span("c", "$50 billion", 3)]) is None
+    assert differing_figure(_span("a", "Moscow", 1), [_span("b", "$65 billion", 2)]) is None
 
 
 def test_bm25_idf_stays_positive_when_a_term_is_everywhere() -> None:
@@ -109,24 +121,38 @@ def test_bm25_idf_stays_positive_when_a_term_is_everywhere() -> None:
     assert index.scores("defence").argmax() == 1
 
 
-def test_fit_abstention_separates_labelled_evidence() -> None:
+def _evidence(rng: np.random.Generator, low: float, high: float) -> dict[str, float]:
+    return {name: float(rng.uniform(low, high)) for name in FEATURES}
+
+
+def test_the_answer_score_separates_right_from_wrong_answers() -> None:
     rng = np.random.default_rng(0)
-    good = [Evidence(*rng.uniform(0.5, 0.9, 5)) for _ in range(30)]
-    bad = [Evidence(*rng.uniform(0.0, 0.4, 5)) for _ in range(30)]
-    model = fit_abstention(good + bad, [True] * 30 + [False] * 30)
-    assert all(model.probability(e) > 0.5 for e in good) and all(model.probability(e) < 0.5 for e in bad)
-    assert isinstance(model, AbstentionModel) and all(w > 0 for w in model.weights)
+    good = [_evidence(rng, 0.5, 0.9) | {"no_answer": float(rng.uniform(0.0, 0.3))} for _ in range(30)]
+    bad = [_evidence(rng, 0.0, 0.4) | {"no_answer": float(rng.uniform(0.6, 1.0))} for _ in range(30)]
+    weights, bias = fit_weights(good + bad, [True] * 30 + [False] * 30)
+    score = AnswerScore(FEATURES, weights, bias, 0.5, 0.9)
+    assert all(score.probability(e) > 0.5 for e in good) and all(score.probability(e) < 0.5 for e in bad)
+    assert weights[FEATURES.index("span")] > 0 > weights[FEATURES.index("no_answer")]
 
 
-def test_fit_abstention_weights_questions() -> None:
+def test_the_cut_offs_keep_nine_answers_in_ten_and_bold_only_what_is_mostly_right() -> None:
     rng = np.random.default_rng(1)
-    overlap = [Evidence(*rng.uniform(0.2, 0.8, 5)) for _ in range(80)]
-    labels = [bool(i % 2) for i in range(80)]
-    even = fit_abstention(overlap, labels)
-    # counting the unanswerable ones ten times over makes the model decline more of everything
-    cautious = fit_abstention(overlap, labels, sample_weights=[1.0 if label else 10.0 for label in labels])
-    assert cautious.bias < even.bias
-    assert sum(cautious.probability(e) < 0.5 for e in overlap) > sum(even.probability(e) < 0.5 for e in overlap)
+    labelled = []
+    for i in range(200):
+        answerable = i % 4 != 0
+        quality = float(rng.uniform(0.3, 1.0) if answerable else rng.uniform(0.0, 0.6))
+        right = answerable and rng.uniform() < quality
+        evidence = {name: quality for name in FEATURES} | {"no_answer": 1 - quality, "least_no_answer": 1 - quality}
+        labelled.append(Labelled(evidence, answerable, right, right and rng.uniform() < 0.8))
+    labelled.append(Labelled(None, False, False, False))  # declined for an unknown name: never scored
+    score = fit_score(labelled, reader_sha256="abc")
+    assert score.reader_sha256 == "abc" and score.decline_below <= score.bold_from
+    curve = {row["cut_off"]: row for row in operating_points(labelled, score)}
+    assert curve[score.decline_below]["answered"] >= 0.90
+    above = round(score.decline_below + 0.01, 2)
+    assert above not in curve or curve[above]["answered"] < 0.90  # the most declines the bar allows
+    if score.bold_from < 1.0:
+        assert curve[score.bold_from]["bold_precision"] >= 0.85
 
 
 def test_duplicate_wire_copy_is_one_hit_citing_both(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, SEEDS, FakeEncoder, dev_questions, run_qa
+from conftest import BBC_SAMPLE, SEEDS, FakeEncoder, dev_questions, run_qa
 
 from qa import Library, Retriever
 from qa.app.cli import main
@@ -23,9 +23,6 @@ from qa.store.milvus.meta import FREQUENCY_CHUNK, FrequencyTable, frequency_rows
 from qa.store.milvus.schema import names, one_of, visible
 from qa.store.milvus.view import MilvusIndex
 from qa.store.snapshot import load_snapshot
-
-BBC = ROOT.parent / "shared" / "news" / "bbc"
-
 
 # -- fast: no server ---------------------------------------------------------------------------
 
@@ -143,7 +140,7 @@ def test_updates_embed_only_what_changed_and_readers_switch_to_whole_generations
     reader = Retriever.connect(address, encoder=real_encoder)
     before = reader.snapshot.generation
     articles = sorted(corpus.glob("*.txt"))
-    added = sorted(BBC.glob("*.txt"))[0]
+    added = sorted(BBC_SAMPLE.glob("*.txt"))[0]
     shutil.copy(added, corpus / "bbc-added.txt")
     with articles[0].open("a", encoding="utf-8") as handle:
         handle.write("\nThe drill added this closing sentence about a harbour in Valparaiso.\n")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import SEEDS, run_qa
+from conftest import BBC_SAMPLE, SEEDS, run_qa
 
 from bench.backends import bbc_passages
 from qa.embedding.ray_cluster import RaySettings, actor_count, check_address, connected
@@ -235,7 +235,8 @@ def local_cluster() -> Iterator[Any]:
 def test_ray_actors_write_the_in_process_vectors(
     local_cluster: Any, real_encoder: Any, torch_encoder: Any, actors: int
 ) -> None:
-    texts, spans = bbc_passages(real_encoder, 120)
+    texts, spans = bbc_passages(real_encoder, 120, BBC_SAMPLE)
+    assert len(texts) == 120
     encoder = RayEncoder(real_encoder, real_encoder.folder, RaySettings(actors=actors))
     seen: list[tuple[int, int]] = []
     vectors, sentences = encoder.encode_passages(texts, spans, progress=lambda done, total: seen.append((done, total)))

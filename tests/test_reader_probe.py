@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.fit_answers import SQUAD
+from bench.common import SQUAD
 from bench.reader_probe import encode_pairs
 from qa.app.evaluate import normalise_answer, read_questions
 

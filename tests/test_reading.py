@@ -1,5 +1,5 @@
-"""The reading stage: the packaged reader (checked at load), spans from logits, the answer
-sentence that holds the span, and "a different figure" only for a differing answer."""
+"""The reading stage: the packaged reader (checked at load) and its answer score (fitted for
+it), spans from logits, the answer sentence that holds the span, the score's evidence."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelError
-from qa.reading.compose import differing_answer, figures, unit_holding
+from qa.reading.answer_score import FEATURES, PACKAGED_SCORE, evidence_of, load_score
+from qa.reading.compose import figures, sentence_holding
 from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, ReaderModel, WindowReading, read_card
 from qa.reading.reader import FoundSpan, Reading
 from qa.reading.spans import best_span, best_spans
-from qa.reading.units import Unit
-from qa.types import Span
+from qa.types import Citation, Hit, Passage, Span
 
 
 def _reading(starts: list[float], ends: list[float], passage_from: int = 2) -> WindowReading:
@@ -80,34 +80,67 @@ def test_figures_are_read_in_one_form() -> None:
     assert figures("Paris") == set()
 
 
-def _unit(hit: int, article: str, start: int, end: int) -> Unit:
-    return Unit(hit, article, Span(start, end), "x" * (end - start), np.zeros(3, np.float32), None)
-
-
 def _found(hit: int, article: str, start: int, end: int, text: str, probability: float) -> FoundSpan:
     return FoundSpan(hit, article, start, end, text, probability, 0.1)
 
 
+class _Lookup:
+    """One passage of an article, at offset 100 of its file."""
+
+    text = "Heading\nTrade grew. It reached $65 billion, up 12 per cent. Officials cheered."
+
+    def passage(self, passage_id: int) -> Passage:
+        sentences = tuple(Span(100 + m.start(), 100 + m.end()) for m in re.finditer(r"[^ .\n][^.\n]*\.", self.text))
+        return Passage("a", 100, 100 + len(self.text), self.text, sentences)
+
+
+def _hit() -> Hit:
+    text = _Lookup.text
+    return Hit(text, 1.0, Citation("a", "A", "a.txt", 100, 100 + len(text)), 0.5, 1.0, passage_index=0)
+
+
 def test_the_answer_sentence_is_the_one_that_holds_the_span() -> None:
-    units = [_unit(1, "a", 0, 50), _unit(1, "a", 51, 120), _unit(1, "a", 0, 120), _unit(2, "b", 60, 90)]
-    assert unit_holding(units, _found(1, "a", 70, 75, "45%", 0.9)) == 1  # the shortest that holds it
-    assert (
-        unit_holding(units, _found(1, "a", 45, 60, "across", 0.9)) == 2
-    )  # across two sentences: the unit holding both
-    assert unit_holding(units, _found(2, "b", 10, 12, "no", 0.9)) is None
+    text, start = _Lookup.text, 100 + _Lookup.text.index("$65 billion")
+    span, sentence = sentence_holding(_found(1, "a", start, start + 11, "$65 billion", 0.9), _hit(), _Lookup())  # type: ignore[arg-type]
+    assert sentence == "It reached $65 billion, up 12 per cent." and text[span.start - 100 : span.end - 100] == sentence
+    across = text.index("grew")
+    _, both = sentence_holding(_found(1, "a", 100 + across, start + 2, "grew. It re", 0.9), _hit(), _Lookup())  # type: ignore[arg-type]
+    assert both == "Trade grew. It reached $65 billion, up 12 per cent."
+    _, heading = sentence_holding(_found(1, "a", 100, 107, "Heading", 0.9), _hit(), _Lookup())  # type: ignore[arg-type]
+    assert heading == "Heading"
 
 
-def test_a_different_figure_is_another_articles_confident_answer_with_another_value() -> None:
-    units = [_unit(1, "a", 0, 50), _unit(2, "b", 0, 50), _unit(3, "c", 0, 50)]
-    best = _found(1, "a", 10, 13, "45%", 0.9)
-    trade = _found(2, "b", 10, 17, "Moscow", 0.8)  # not a figure: not a differing answer
-    older = _found(3, "c", 10, 13, "90%", 0.7)
-    assert differing_answer(Reading((best, trade, older), 0.1), units, 0.5) == 2
-    assert differing_answer(Reading((best, older), 0.1), units, 0.75) is None  # not confident enough
-    same = _found(3, "c", 10, 13, "45 per cent", 0.9)
-    assert differing_answer(Reading((best, same), 0.1), units, 0.5) is None
-    name = _found(1, "a", 10, 16, "France", 0.9)
-    assert differing_answer(Reading((name, older), 0.1), units, 0.5) is None  # the answer is no figure
+def test_the_scores_evidence_is_the_readings() -> None:
+    best, same, other = (
+        _found(1, "a", 0, 3, "45%", 0.6),
+        _found(2, "b", 0, 3, "45 %", 0.1),
+        _found(3, "c", 0, 3, "90%", 0.2),
+    )
+    same = replace(same, text="45%")
+    reading = Reading((best, other, same), 0.05)
+    evidence = evidence_of("What share of Indian arms imports come from Russia?", reading, ["Russia's share is 45%"])
+    assert set(evidence) == set(FEATURES)
+    assert evidence["span"] == 0.6 and evidence["no_answer"] == 0.1 and evidence["least_no_answer"] == 0.05
+    assert evidence["margin"] == pytest.approx(0.4) and evidence["agreement"] == pytest.approx(0.1)
+    assert evidence["rank"] == 1.0 and evidence["name_unread"] == 0.0
+    unread = evidence_of("What did Lib Dem Mark Oaten say?", reading, ["Mr Oaten said so"])
+    assert unread["name_unread"] == 1.0
+    as_if = evidence_of("q?", reading, ["x"], chosen=other)  # another span judged as if it were the answer
+    assert as_if["span"] == 0.2 and as_if["margin"] == pytest.approx(-0.4) and as_if["rank"] == pytest.approx(1 / 3)
+    nothing = evidence_of("q?", Reading((), 1.0), [])
+    assert nothing["span"] == 0.0 and nothing["no_answer"] == 1.0
+
+
+def test_the_packaged_score_was_fitted_for_the_packaged_reader(tmp_path: Path) -> None:
+    """A retrained reader cannot ship with a stale score: fit it again (python -m bench.fit_answer_score)."""
+    card = read_card(PACKAGED_READER)
+    score = load_score(PACKAGED_SCORE, reader_sha256=card["checksums"][MODEL_FILE])
+    assert score.decline_below < score.bold_from <= 1.0 and set(score.features) <= set(FEATURES)
+    with pytest.raises(ModelError, match="fitted for another reader.*bench.fit_answer_score"):
+        load_score(PACKAGED_SCORE, reader_sha256="0" * 64)
+    (tmp_path / "score.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ModelError, match="unreadable"):
+        load_score(tmp_path / "score.json")
 
 
 def test_the_packaged_reader_is_checked_at_load(tmp_path: Path) -> None:

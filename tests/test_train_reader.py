@@ -9,18 +9,16 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
 
-from bench.compare_declines import operating_point, scored, scorers
 from bench.export_reader import training_command
-from bench.fit_veto import NAME_THRESHOLDS, THRESHOLDS, Asked, at_threshold, choose
 from bench.train_reader import (
     NEGATIVES,
     Window,
     arguments,
     encode,
     gold_spans,
+    near_miss_windows,
     question_windows,
     tokenizer,
     train,
@@ -85,59 +83,28 @@ def test_the_gold_paragraph_is_read_when_retrieval_misses_it() -> None:
     assert len(every) == 9
 
 
-def test_the_veto_threshold_declines_what_the_reader_calls_unanswered() -> None:
-    asked = [
-        Asked(answerable=True, found=True, holds_gold=True, no_answer=0.1),
-        Asked(answerable=True, found=True, holds_gold=False, no_answer=0.85),
-        Asked(answerable=True, found=False, holds_gold=False, no_answer=0.2),
-        Asked(answerable=False, found=True, holds_gold=False, no_answer=0.9),
-        Asked(answerable=False, found=True, holds_gold=False, no_answer=0.3),
-    ]
-    off = at_threshold(asked, 1.01)
-    assert (off["answered"], off["declined"], off["answerable_lost"]) == (2 / 3, 0.0, 0)
-    at_08 = at_threshold(asked, 0.8)
-    assert at_08["answered"] == 1 / 3 and at_08["holds_gold"] == 1 / 3 and at_08["declined"] == 0.5
-    assert at_08["answerable_lost"] == 1
-
-
-def test_the_name_veto_acts_only_where_a_name_is_unread_and_the_choice_keeps_the_answers() -> None:
-    def asked(answerable: bool, no_answer: float, unread: bool) -> Asked:
-        return Asked(answerable, True, answerable, no_answer, 1.0, unread)
-
-    news = [asked(True, 0.1, False), asked(True, 0.6, True), asked(False, 0.85, True), asked(False, 0.85, False)]
-    at = at_threshold(news, 0.95, 0.8)
-    assert (at["answered"], at["declined"]) == (1.0, 0.5)  # only the unread name at 0.85 is declined
-    assert at_threshold(news, 0.95, 0.5)["answered"] == 0.5
-    everything = {"news_dev": news, "squad_B": news[:2], "dev_file": news[:1]}
-    pairs = [(t, n) for t in THRESHOLDS for n in NAME_THRESHOLDS]
-    table = {name: {pair: at_threshold(rows, *pair) for pair in pairs} for name, rows in everything.items()}
-    veto, name_veto = choose(table)
-    # both unanswerable ones declined (veto <= 0.85) with both answerable ones kept (name veto > 0.6)
-    assert veto in (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85) and name_veto in (0.7, 0.8, 0.9, 1.01)
-    assert table["news_dev"][(veto, name_veto)]["declined"] == 1.0
-    assert table["news_dev"][(veto, name_veto)]["answered"] == 1.0
-
-
-def test_decline_comparison_keeps_the_answered_share_and_scores_each_rule() -> None:
-    def asked(answerable: bool, confidence: float, no_answer: float) -> Asked:
-        return Asked(answerable, True, answerable, no_answer, confidence)
-
-    news = [asked(True, 0.9, 0.01), asked(True, 0.8, 0.5), asked(True, 0.6, 0.95), asked(False, 0.7, 0.9)]
-    news += [asked(False, 0.3, 0.2)]
-    squad = [asked(True, 0.95, 0.001), asked(True, 0.9, 0.05), asked(False, 0.2, 0.99), asked(False, 0.4, 0.9)]
-    rules = scorers({"news_dev": news, "squad_B": squad, "dev_file": news}, min_confidence=0.5)
-    veto = rules["decline model + veto"](news)
-    assert veto[-1] == -np.inf  # the decline model declines it whatever the veto says
-    # keeping all three answerable ones, the veto acts only above 0.95 "no answer": 0.9 is answered
-    everything = operating_point(news, veto, 1.0)
-    assert scored(news, veto, everything) == {"answered": 1.0, "declined": 0.5}
-    # keeping two of three, the veto acts from 0.5: the 0.9 one is declined too
-    two = operating_point(news, veto, 0.6)
-    assert scored(news, veto, two) == {"answered": 2 / 3, "declined": 1.0}
-    alone = rules["decline model"](news)
-    assert scored(news, alone, operating_point(news, alone, 1.0)) == {"answered": 1.0, "declined": 0.5}
-    joint = rules["joint"](squad)  # fitted on squad: its answerable questions score higher
-    assert min(joint[:2]) > max(joint[2:])
+def test_a_near_miss_question_learns_no_answer_from_its_own_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The article a near-miss question was written beside covers its subject, not the asked
+    fact: its paragraphs are no-answer windows, the ones sharing most of its words first."""
+    question = {
+        "question": "How many hours does the battery of Sony's PSP last?",
+        "answers": [],
+        "kind": "near-miss",
+        "article": "tech_001",
+    }
+    text = "\n".join(
+        [
+            "Sony PSP review",  # the headline: never a window
+            "The weather in Tokyo was mild all week and crowds gathered early outside the shops.",
+            "Sony's PSP handheld has a bright screen and plays films, music and games on the move.",
+            "Too short.",
+        ]
+    )
+    monkeypatch.setattr("bench.train_reader.article_text", lambda article: text)
+    windows = near_miss_windows(question, kept=4)
+    assert [w.passage[:10] for w in windows] == ["Sony's PSP", "The weathe"]
+    assert all(not w.golds and w.source == "near-miss" for w in windows)
+    assert len(near_miss_windows(question, kept=1)) == 1
 
 
 @pytest.mark.slow
@@ -201,14 +168,14 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
             "epochs": 3,
             "lr": 0.0001,
             "batch": 16,
-            "negatives": {"squad_and_calibration": 2, "news": 4, "unanswerable_news": 10},
+            "negatives": {"squad_and_calibration": 2, "news": 4, "unanswerable_news": 10, "near_miss_own_article": 4},
         },
     }
     command = training_command(training, Path("bench/results/reader-A3/model")).split()
     assert command[:3] == ["python", "-m", "bench.train_reader"]
     args = arguments().parse_args(command[3:])
     assert (args.squad, args.epochs, args.lr, args.batch) == ("A", 3, 0.0001, 16)
-    assert (args.negatives, args.news_negatives, args.unanswerable_negatives) == (2, 4, 10)
+    assert (args.negatives, args.news_negatives, args.unanswerable_negatives, args.near_miss_negatives) == (2, 4, 10, 4)
     assert args.out == Path("bench/results/reader-A3")
     older = training_command(
         {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")

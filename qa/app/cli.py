@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--calibrate",
         action="store_true",
-        help="fit the decline model on this question file, print it and score with it",
+        help="fit the answer score on this question file, print it and score with it",
     )
     return parser
 

@@ -24,7 +24,6 @@ from qa.types import SEARCH_MODES, SearchMode
 
 if TYPE_CHECKING:
     from qa.query.retriever import Retriever
-    from qa.reading.answer import AnswerSettings
 
 EXIT_NOT_FOUND = 1
 
@@ -140,15 +139,9 @@ def _retriever(index: Path, settings: Settings) -> Retriever:
     return startup.load_retriever(replace(settings, index_dir=index))
 
 
-def _with_answer_settings(retriever: Retriever, answer_settings: AnswerSettings) -> Retriever:
-    """A new retriever over the same index and encoder, answering with ``answer_settings``
-    (the shared, thread-safe one is never changed in place)."""
-    return type(retriever)(retriever.snapshot, retriever.encoder, retriever.location, answer_settings, retriever.tuning)
-
-
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     """``qa eval``: score a question file or a BEIR folder."""
-    from qa.app import evaluate
+    from qa.app import calibrate, evaluate
 
     modes = _modes(args.modes)
     path = Path(args.path)
@@ -167,9 +160,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         questions = evaluate.read_questions(path)
         retriever = _retriever(settings.index_dir, settings)
         if args.calibrate:
-            model = evaluate.calibrate_abstention(retriever, questions)
-            print(f"fitted: {model}", file=sys.stderr)
-            retriever = _with_answer_settings(retriever, replace(retriever.answer_settings, abstention=model))
+            score = calibrate.calibrate_score(retriever, questions)
+            print(f"fitted: {score}", file=sys.stderr)
+            retriever = retriever.with_answer_settings(replace(retriever.answer_settings, score=score))
         rows += [evaluate.evaluate_questions(retriever, questions, mode) for mode in modes]
     else:
         raise UsageError(

@@ -23,9 +23,8 @@ import numpy as np
 from qa.errors import UsageError
 from qa.ingest.cleaning import single_spaced
 from qa.query.retriever import Retriever
-from qa.reading.abstention import AbstentionModel, fit_abstention
 from qa.reading.scoring import exact_match, f1_score
-from qa.types import Evidence, SearchMode
+from qa.types import SearchMode
 
 MRR_DEPTH = 10
 
@@ -60,6 +59,7 @@ class QuestionMetrics:
     reader_f1: float
     answer_words: float
     answered_rate: float
+    answered_wrong: float
     abstention_precision: float
     abstention_recall: float
     latency_p50_ms: float
@@ -123,7 +123,8 @@ def evaluate_questions(
     """hit@1, hit@5, MRR@10, answer accuracy (in the answer, in its first sentence, in its
     span), the span's exact match and F1 (SQuAD's normalisation; no span scores 0), the share
     of shown spans holding a gold string, the same three for the reader's best span whether
-    shown or not, mean words of an answer, answered rate, abstention precision/recall, latency."""
+    shown or not, mean words of an answer, answered rate, the share of answerable questions
+    answered without the gold in the answer, abstention precision/recall, latency."""
     answerable = [q for q in questions if q.get("answers")]
     unanswerable = [q for q in questions if not q.get("answers")]
     hit1 = hit5 = mrr = correct = first_correct = span_correct = answered = words = exact = overlap = 0.0
@@ -177,29 +178,12 @@ def evaluate_questions(
         reader_f1=read_overlap / n,
         answer_words=words / max(answered, 1),
         answered_rate=answered / n,
+        answered_wrong=(answered - correct) / n,
         abstention_precision=declined_right / declined if declined else 1.0,
         abstention_recall=declined_right / len(unanswerable) if unanswerable else 1.0,
         latency_p50_ms=_percentile(latencies, 50),
         latency_p95_ms=_percentile(latencies, 95),
     )
-
-
-def calibrate_abstention(
-    retriever: Retriever, questions: Sequence[dict], mode: SearchMode = "hybrid"
-) -> AbstentionModel:
-    """Fit the decline model on labelled questions (answerable: a non-empty ``answers`` list)."""
-    evidence: list[Evidence] = []
-    labels: list[bool] = []
-    for q in questions:
-        answer = retriever.answer(q["question"], mode=mode)
-        if answer.evidence is not None:
-            evidence.append(answer.evidence)
-            labels.append(bool(q.get("answers")))
-    if len(set(labels)) < 2:
-        raise UsageError(
-            "--calibrate needs both answerable and unanswerable questions (an empty answers list): add some of each"
-        )
-    return fit_abstention(evidence, labels)
 
 
 def read_beir(folder: str | Path, split: str) -> tuple[dict[str, str], dict[str, dict[str, int]]]:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.reading.answer_type import content_stems
+from qa.query.question import content_stems
 
 _LEADS_ON = re.compile(
     r"(?i)^\s*(and|but|also|so|then|what about|how about|what else|same for|and what|and how|and why|and who)\b"

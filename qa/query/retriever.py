@@ -15,72 +15,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.embedding import EXPORTS, EncoderSettings, load_encoder, open_export
+from qa.embedding import EncoderSettings
 from qa.embedding.encoder import TextEncoder, canonical_model_name
-from qa.errors import IndexCorruptError, IndexIncompatibleError, IndexStateError, ModelError
+from qa.errors import IndexIncompatibleError, IndexStateError
 from qa.query.followup import FollowUp, resolve_follow_up
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
+from qa.query.question_encoder import collection_encoder, index_encoder
 from qa.reading.answer import AnswerSettings, extract_answer
-from qa.reading.phrase_rules import find_span
 from qa.reading.reader import shared_reader
-from qa.store.manifest import rebuild_hint
 from qa.store.milvus.address import Location, MilvusAddress, parse_location
 from qa.store.search_index import PassageLookup, SearchIndex
-from qa.store.snapshot import IndexSnapshot, load_snapshot
+from qa.store.snapshot import load_snapshot
 from qa.store.vector_index import SearchTuning
 from qa.types import DEFAULT_INDEX_DIR, Answer, Hit, SearchMode
 
 if TYPE_CHECKING:
-    from qa.store.milvus.view import MilvusIndex
+    pass
 
 log = logging.getLogger(__name__)
 
 MIN_POOL = 50
-
-
-def index_encoder(index_dir: Path, snapshot: IndexSnapshot, settings: EncoderSettings) -> TextEncoder:
-    """The encoder for questions to an index: the very model export its vectors came from.
-
-    A missing, damaged or different export is refused with the command that re-creates it;
-    questions are never embedded by something other than what the index recorded, except
-    that ``QA_RUNTIME=torch`` runs the same model's weights in sentence-transformers.
-    """
-    recorded = snapshot.manifest.encoder
-    runtime = recorded.get("runtime")
-    if runtime == "onnx" and settings.backend != "torch":
-        folder = index_dir / EXPORTS / str(recorded.get("folder"))
-        try:
-            encoder = open_export(folder, settings)
-        except ModelError as error:
-            raise IndexCorruptError(f"{error} (the index in {index_dir} was built with that export)") from None
-        if encoder.export != recorded:
-            raise IndexIncompatibleError(
-                f"the model export in {folder} is not the one the index in {index_dir} was built with: "
-                f"run `qa index --index {index_dir}` to re-embed with it"
-            )
-        return encoder
-    if runtime in ("onnx", "torch"):
-        return load_encoder(snapshot.manifest.model, EncoderSettings(backend="torch", batch_size=settings.batch_size))
-    raise IndexIncompatibleError(
-        f"the index in {index_dir} was built with the {runtime!r} encoder, which cannot embed questions: {rebuild_hint(index_dir)}"
-    )
-
-
-def collection_encoder(index: MilvusIndex, export_dir: Path, settings: EncoderSettings) -> TextEncoder:
-    """The encoder for questions to a Milvus collection: the model export its vectors came
-    from, made in ``export_dir`` on first use (a byte-identical export of the same model)."""
-    recorded, model = index.manifest.encoder, index.manifest.model
-    if recorded.get("runtime") == "onnx" and settings.backend != "torch":
-        encoder = load_encoder(model, settings, export_dir)
-        if encoder.export != recorded:
-            raise IndexIncompatibleError(
-                f"the model export in {export_dir / EXPORTS} differs from the one the {index.address} was built with "
-                f"(another version of the model or of onnx?): rebuild it with `qa index --full --uri {index.address.uri}`, "
-                "or set QA_RUNTIME=torch to embed questions with the same weights in sentence-transformers"
-            )
-        return encoder
-    return load_encoder(model, EncoderSettings(backend="torch", batch_size=settings.batch_size))
 
 
 class Retriever:
@@ -176,6 +131,11 @@ class Retriever:
         encoder = encoder or collection_encoder(index, Path(export_dir), encoder_settings or EncoderSettings())
         return cls(index, encoder, address, answer_settings, tuning)
 
+    def with_answer_settings(self, answer_settings: AnswerSettings) -> Retriever:
+        """A retriever over the same index and encoder that answers with ``answer_settings``
+        (this one, shared between threads, is never changed in place)."""
+        return type(self)(self._snapshot, self.encoder, self.location, answer_settings, self.tuning)
+
     @property
     def snapshot(self) -> SearchIndex:
         """The generation being served (an ``IndexSnapshot`` for a local index)."""
@@ -227,6 +187,12 @@ class Retriever:
         question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
         return self._search(self._snapshot, question, np.asarray(vector, dtype=np.float32), k, search_mode)[0]
 
+    def retrieve(self, question: str, k: int = 5, mode: str = "hybrid") -> tuple[list[Hit], PassageLookup | None]:
+        """``search``, and the lookup of the generation searched (passages with their sentence
+        spans, the vocabulary): what the reading stage reads the hits with."""
+        question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
+        return self._search(self._snapshot, question, self.embed_question(question), k, search_mode)
+
     def answer(self, question: str, k: int = 5, mode: str = "hybrid", context: str = "") -> Answer:
         """The answer sentence(s) copied from the articles, or ``found=False``.
 
@@ -239,9 +205,14 @@ class Retriever:
         snapshot = self._snapshot
         vector = self.embed_question(search_text)
         hits, lookup = self._search(snapshot, search_text, vector, k, search_mode)
-        reader = shared_reader() if self.answer_settings.read else None
         return extract_answer(
-            question, vector, hits, lookup, self.answer_settings, search_mode, reader, in_context=bool(context.strip())
+            question,
+            hits,
+            lookup,
+            self.answer_settings,
+            search_mode,
+            shared_reader(),
+            read_as=search_text if context.strip() else None,
         )
 
     def answer_follow_up(
@@ -253,12 +224,8 @@ class Retriever:
 
         def phrase_of(turn: FollowUp) -> str | None:
             answer = self.answer(turn.question, k=k, mode=mode, context=turn.context)
-            if answer.span is not None or not answer.found:
-                return answer.span.text if answer.span else None
-            # the reader was not sure enough to show its span: the phrase model's choice names the subject
-            first = answer.sentences[0]
-            unsure = find_span(turn.question, first.text, first.start)
-            return unsure.text if unsure else None
+            # the subject a follow-up leans on: the reader's span of an answer given
+            return answer.reader_span.text if answer.found and answer.reader_span is not None else None
 
         resolved = resolve_follow_up(clean_question(message), previous, phrase_of)
         return resolved, self.answer(resolved.question, k=k, mode=mode, context=resolved.context)

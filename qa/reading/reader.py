@@ -44,6 +44,11 @@ class Reading:
     def best(self) -> FoundSpan | None:
         return self.spans[0] if self.spans else None
 
+    def first(self, passages: int) -> Reading:
+        """What reading only the first ``passages`` passages would have found."""
+        spans = tuple(s for s in self.spans if s.hit_number <= passages)
+        return Reading(spans, min((s.no_answer for s in spans), default=1.0))
+
 
 def shared_reader(folder: Path = PACKAGED_READER) -> ReaderModel:
     """The reader in ``folder``, loaded once per process (it is thread-safe)."""
