@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 CHAT_STAMP := $(VENV)/.installed-chat
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: chat test typecheck lint install install-chat index bench clean
+.PHONY: chat test typecheck lint install install-chat index bench reader answer-score questions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,23 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,milvus,ray,bench]"
 	$(BIN)/python -m bench
+
+# What makes the shipped models (training/README.md): the reader (about 1.5 hours on 2 cores),
+# then the answer score fitted for it (a few minutes), into qa/reading/model/.
+READER_RUN := bench/results/reader
+
+reader: $(TEST_STAMP)
+	$(BIN)/python -m training.train_reader --squad A --epochs 3 --news-negatives 4 --unanswerable-negatives 10 --near-miss-negatives 4 --out $(READER_RUN)
+	$(BIN)/python -m training.export_reader --model $(READER_RUN)/model
+	$(MAKE) answer-score
+
+answer-score: $(TEST_STAMP)
+	$(BIN)/python -m training.fit_answer_score
+
+# The news questions: check every draft, then build the train/dev/test splits.
+questions: $(TEST_STAMP)
+	$(BIN)/python -m training.news_questions check eval/news-qa/drafts/*.jsonl eval/news-qa/drafts/test/*.jsonl
+	$(BIN)/python -m training.news_questions build
 
 clean:
 	rm -rf $(VENV) embeddings .pytest_cache

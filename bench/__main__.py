@@ -13,9 +13,9 @@ import argparse
 import subprocess
 import sys
 
-from bench.common import BBC, RESULTS, ROOT
+from training.data import BBC, RESULTS, ROOT, SQUAD
 
-SQUAD_HALF = ROOT.parent / "shared" / "eval" / "squad-half" / "corpus"
+SQUAD_HALF = SQUAD / "corpus"
 
 
 def _run(part: str, *args: str) -> None:

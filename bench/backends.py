@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import BBC, ROOT, report
+from bench.common import report
+from training.data import BBC, ROOT, SHARED
 
-SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+SCIFACT = SHARED / "eval" / "scifact"
 DEV = ROOT / "tests" / "data" / "dev-questions.jsonl"
 ENGINES = ("torch", "onnx-fp32", "openvino-fp32", "onnx-int8", "openvino-int8")
 

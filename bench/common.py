@@ -1,9 +1,8 @@
-"""Helpers shared by the benchmarks: percentiles, memory, the BBC corpus location."""
+"""Helpers shared by the benchmarks: percentiles, memory, ports, reports (data locations: ``training.data``)."""
 
 from __future__ import annotations
 
 import json
-import os
 import resource
 import socket
 import time
@@ -12,10 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-BBC = Path(os.environ.get("QA_BENCH_BBC") or ROOT.parent / "shared" / "news" / "bbc")  # the 2,225 BBC articles
-RESULTS = ROOT / "bench" / "results"
 
 
 def percentile_ms(seconds: Sequence[float], q: float) -> float:
@@ -86,35 +81,3 @@ def article_titles(index: Path, count: int) -> list[str]:
 
     titles = list(dict.fromkeys(record.title for record in load_snapshot(index).manifest.articles))
     return titles[:: max(1, len(titles) // count)][:count]
-
-
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-half"  # half of SQuAD v1.1 dev: corpus/ and questions.jsonl
-CALIBRATION = ROOT / "eval" / "calibration-questions.jsonl"
-
-
-def part_of(question: dict, articles: list[str]) -> str:
-    """``A`` for questions about the 1st, 3rd, 5th... of the sorted articles, ``B`` for the others."""
-    return "A" if articles.index(question["articles"][0].split("_")[0]) % 2 == 0 else "B"
-
-
-def squad_questions() -> list[dict]:
-    """SQuAD-half's 5,397 questions."""
-    from qa.app.evaluate import read_questions
-
-    return read_questions(SQUAD / "questions.jsonl")
-
-
-def squad_articles() -> list[str]:
-    """SQuAD-half's article numbers, sorted: what ``part_of`` splits by."""
-    return sorted({q["articles"][0].split("_")[0] for q in squad_questions()})
-
-
-def squad_part_b() -> list[dict]:
-    """SQuAD-half part B's questions (the dev split; a part-A reader never trained on them)."""
-    articles = squad_articles()
-    return [q for q in squad_questions() if part_of(q, articles) == "B"]
-
-
-DEV_FILE = (
-    ROOT / "tests" / "data" / "dev-questions.jsonl"
-)  # the seed questions (also ../shared/eval/dev-questions.jsonl)

@@ -26,13 +26,13 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.common import BBC
 from qa import build_index
 from qa.query.retriever import Retriever
 from qa.store.faults import POINTS
 from qa.store.manifest import current_generation
 from qa.store.snapshot import load_snapshot
 from tests.doubles import HashingEncoder
+from training.data import BBC
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,9 @@ import json
 import shutil
 from pathlib import Path
 
-from bench.common import ROOT, SQUAD
 from qa.indexing.library import Library
 from qa.query.retriever import Retriever
+from training.data import ROOT, SQUAD
 
 DEFAULT_REMOVED = ("02", "18", "34")
 

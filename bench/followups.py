@@ -15,10 +15,10 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.common import ROOT
 from qa.app.evaluate import normalise_answer
 from qa.indexing.library import Library
 from qa.query.retriever import Retriever
+from training.data import ROOT
 
 
 def score_conversations(retriever: Retriever, conversations: list[dict]) -> dict:
@@ -38,7 +38,7 @@ def score_conversations(retriever: Retriever, conversations: list[dict]) -> dict
                     {
                         "id": conversation["id"],
                         "asked": turn["question"],
-                        "taken_as": resolved.text,
+                        "taken_as": resolved.shown,
                         "right": bool(right),
                         "answer": answer.text[:160],
                     }

@@ -19,11 +19,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import BBC, report
+from bench.common import report
 from qa import build_index
 from qa.embedding.sentence_transformer import SentenceTransformerEncoder
 from qa.ingest.corpus import scan_corpus
 from qa.passages.splitter import SplitSettings, embedding_text, split_article
+from training.data import BBC
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,10 +27,9 @@ from qa.indexing.milvus_sync import copy_to_milvus
 from qa.store.milvus.address import MilvusAddress
 from qa.store.snapshot import load_snapshot
 from qa.types import SEARCH_MODES
+from training.data import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
-
-SHARED = ROOT.parent / "shared" / "eval"
 
 
 def _figures(row: object) -> dict[str, float]:
@@ -61,7 +60,7 @@ def main() -> int:
         # the dev questions over the seed articles
         seeds = work / "seeds"
         Library(ROOT / "corpus", seeds).update()
-        questions = evaluate.read_questions(SHARED / "dev-questions.jsonl")
+        questions = evaluate.read_questions(SHARED / "eval" / "dev-questions.jsonl")
         started = time.perf_counter()
         dev_address = MilvusAddress(str(work / "dev.db"))
         copy_to_milvus(load_snapshot(seeds), dev_address)
@@ -70,7 +69,7 @@ def main() -> int:
         result["dev"] = compare(local, milvus, lambda r, m: evaluate.evaluate_questions(r, questions, m))
         milvus.snapshot.client.close()  # type: ignore[attr-defined]
         # SciFact: the BEIR corpus indexed locally once, then copied
-        scifact = SHARED / "scifact"
+        scifact = SHARED / "eval" / "scifact"
         corpus, index = work / "scifact-corpus", work / "scifact"
         evaluate.write_beir_corpus(scifact, corpus)
         Library(corpus, index).update()

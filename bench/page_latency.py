@@ -18,8 +18,9 @@ import shutil
 import time
 from pathlib import Path
 
-from bench.common import RESULTS, free_port, percentile_ms, wait_until_up
+from bench.common import free_port, percentile_ms, wait_until_up
 from bench.speed import _bbc_questions
+from training.data import RESULTS
 
 
 def _timed_replies(url: str, questions: list[str], chromium: str) -> list[float]:

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from bench.backends import bbc_passages
-from bench.common import RESULTS, report
+from bench.common import report
+from training.data import RESULTS
 
 # sbert.net "Pretrained Models" table: all-MiniLM-L6-v2 encodes 14,200 sentences/s on one
 # V100 GPU (750/s on a CPU). Those are short sentences; cost grows about linearly with the

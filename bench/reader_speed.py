@@ -19,8 +19,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.common import RESULTS, percentile_ms
-from bench.news_questions import NEWS_QA, read_jsonl
+from bench.common import percentile_ms
+from training.data import RESULTS
+from training.news_questions import NEWS_QA, read_jsonl
 
 COLD_RUNS = 5
 

@@ -34,7 +34,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import BBC, RESULTS, article_titles, free_port, peak_rss_mb, percentile_ms, report, wait_until_up
+from bench.common import article_titles, free_port, peak_rss_mb, percentile_ms, report, wait_until_up
+from training.data import BBC, RESULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 

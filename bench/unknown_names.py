@@ -16,13 +16,13 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.common import BBC, DEV_FILE, RESULTS, ROOT, SQUAD, squad_part_b
-from bench.news_questions import NEWS_QA, read_jsonl
-from bench.train_reader import ensure_index
 from qa.app.evaluate import read_questions
 from qa.reading.unknown_names import unknown_names
 from qa.store.snapshot import load_snapshot
 from qa.store.vocabulary import Vocabulary
+from training.data import BBC, DEV_FILE, RESULTS, ROOT, SQUAD, squad_part_b
+from training.news_questions import NEWS_QA, read_jsonl
+from training.train_reader import ensure_index
 
 
 def count(questions: Sequence[dict], vocabulary: Vocabulary, show: bool = False) -> dict[str, int]:

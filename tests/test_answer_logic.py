@@ -22,20 +22,22 @@ from qa.store.lexical import LexicalIndex, tokenize
 
 def test_follow_up_takes_the_names_of_the_previous_question() -> None:
     # a new topic is searched in the earlier subject, and answered for itself
-    assert resolve_follow_up("and what about defence?", ["What did India and Russia agree on trade?"]) == FollowUp(
-        "and what about defence?", "India and Russia"
-    )
+    taken = resolve_follow_up("and what about defence?", ["What did India and Russia agree on trade?"])
+    assert taken == FollowUp("and what about defence?", "India and Russia", "What did India and Russia agree on trade?")
+    # the chat says how it took it in words a person reads, never as a bag of search terms
+    assert taken.shown == "and what about defence? (following “What did India and Russia agree on trade?”)"
     # without the previous answer, a pronoun's question is asked with the previous question's names
-    assert resolve_follow_up("When did he visit Moscow?", ["Who is India's National Security Adviser?"]) == FollowUp(
-        "When did he visit Moscow? India's National Security Adviser"
-    )
+    taken = resolve_follow_up("When did he visit Moscow?", ["Who is India's National Security Adviser?"])
+    assert taken.text == "When did he visit Moscow? India's National Security Adviser"
+    assert taken.shown == "When did he visit Moscow? (following “Who is India's National Security Adviser?”)"
     # a new, complete question is left alone; chains keep the original context
     assert resolve_follow_up("Who painted the Mona Lisa?", ["Who is Ajit Doval?"]) == FollowUp(
         "Who painted the Mona Lisa?"
     )
-    assert resolve_follow_up(
+    chained = resolve_follow_up(
         "and in 2024?", ["What did India and Russia agree on trade?", "and what about defence?"]
-    ).context == ("India and Russia")
+    )
+    assert chained.context == "India and Russia" and chained.after == "What did India and Russia agree on trade?"
     assert not is_follow_up("What did the Kremlin say about tariffs imposed by the United States last week?")
     assert context_terms("What is the capital of Australia?") == "Australia"
 
@@ -52,7 +54,7 @@ def test_follow_up_pronoun_becomes_the_person_it_stands_for() -> None:
 
     # "Who is X?" is answered by the person "he" means next
     taken = resolve_follow_up("Who did he meet?", ["Who is India's ambassador in Moscow?"], phrase_of)
-    assert taken == FollowUp("Who did Vinay Kumar meet?")
+    assert taken == FollowUp("Who did Vinay Kumar meet?") and taken.shown == "Who did Vinay Kumar meet?"
     # "Who did X meet?" is answered by someone else than the "he" that follows: X
     taken = resolve_follow_up("What did he say about trade?", ["Who did Jaishankar meet in Moscow?"], phrase_of)
     assert taken == FollowUp("What did Jaishankar say about trade?")
@@ -67,12 +69,15 @@ def test_follow_up_pronoun_becomes_the_person_it_stands_for() -> None:
 
 def test_elliptic_follow_up_carries_the_previous_question_and_answer() -> None:
     taken = resolve_follow_up("when?", ["Who signed the executive order on tariffs?"], lambda turn: "Donald Trump")
-    assert taken.question == "when? signed the executive order on tariffs Donald Trump"
+    assert taken.text == "when? signed the executive order on tariffs Donald Trump" and taken.question == "when?"
+    assert taken.shown == "when? (following “Who signed the executive order on tariffs?”)"
     # with a word of its own, the earlier subject is only searched with
     taken = resolve_follow_up(
         "How was the atmosphere?", ["Who did Ambassador Kumar meet in Moscow?"], lambda turn: "Fomin"
     )
-    assert taken == FollowUp("How was the atmosphere?", "Ambassador Kumar Moscow")
+    assert taken == FollowUp(
+        "How was the atmosphere?", "Ambassador Kumar Moscow", "Who did Ambassador Kumar meet in Moscow?"
+    )
 
 
 def test_previous_questions_from_gradio_history() -> None:
@@ -230,3 +235,47 @@ def test_a_very_long_chat_history_is_handled_quickly(tmp_path: Path) -> None:
     started = time.perf_counter()
     reply, _ = respond("and zinc?", history, "hybrid")
     assert time.perf_counter() - started < 5 and reply
+
+
+class _Lookup:
+    """Three one-passage articles with hand-made sentence vectors."""
+
+    def __init__(self, passages: dict[int, tuple[str, list[str], list[list[float]]]]) -> None:
+        self.passages = passages
+
+    def passage(self, index: int):  # type: ignore[no-untyped-def]
+        from qa.types import Passage, Span
+
+        article, sentences, _ = self.passages[index]
+        text = " ".join(sentences)
+        spans, start = [], 0
+        for sentence in sentences:
+            spans.append(Span(start, start + len(sentence)))
+            start += len(sentence) + 1
+        return Passage(article, 0, len(text), text, tuple(spans))
+
+    def passage_sentence_vectors(self, index: int) -> np.ndarray:
+        vectors = np.array(self.passages[index][2], dtype=np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_another_article_saying_the_same_is_cited_unless_its_figure_differs() -> None:
+    from qa.reading.compose import same_fact_elsewhere
+    from qa.types import Citation, Hit, Span
+
+    lookup = _Lookup(
+        {
+            0: ("a", ["Putin will visit India before the end of 2025.", "Trade grew."], [[1, 0, 0], [0, 1, 0]]),
+            1: ("b", ["Officials said Putin visits India before the year ends."], [[0.95, 0.3, 0]]),
+            2: ("c", ["Putin will visit India in 2026, aides said."], [[0.97, 0.2, 0]]),
+            3: ("d", ["The weather was mild."], [[0, 0, 1]]),
+        }
+    )
+    hits = [
+        Hit(lookup.passage(i).text, 1.0, Citation(article, article, f"{article}.txt", 0, 10), 0.5, 1.0, passage_index=i)
+        for i, (article, _, _) in lookup.passages.items()
+    ]
+    answer = Span(0, len("Putin will visit India before the end of 2025."))
+    # b says the same (no figure of its own); c is as close but states another year; d is about something else
+    assert same_fact_elsewhere(answer, 1, hits, lookup) == (2,)  # type: ignore[arg-type]
+    assert same_fact_elsewhere(answer, 1, hits, lookup, cosine=0.999) == ()  # type: ignore[arg-type]

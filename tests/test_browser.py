@@ -129,6 +129,22 @@ def test_a_reader_answer_shows_its_phrase_bold_and_no_unrelated_figure(page) -> 
     page.screenshot(path=str(ARTIFACTS / "reader.png"), full_page=True)
 
 
+def test_a_follow_up_says_how_it_was_taken_in_words(page) -> None:  # type: ignore[no-untyped-def]
+    """ "and what about France?" after the arms question: the "Taken as" line is a question a
+    person can read, naming the earlier question in words, never a bag of search terms."""
+    first = "What percentage of Indian arms imports come from Russia today?"
+    _ask(page, first, "India, Russia comes closer")
+    page.fill("textarea", "and what about France?")
+    page.keyboard.press("Enter")
+    taken = page.get_by_text("Taken as:").last
+    taken.wait_for(timeout=60_000)
+    line = taken.inner_text()
+    assert line.startswith("Taken as: and what about France?"), line
+    assert f"(following “{first}”)" in line, line
+    assert "Indian Russia" not in line
+    page.screenshot(path=str(ARTIFACTS / "follow-up.png"), full_page=True)
+
+
 def test_every_dev_question_shows_each_excerpt_once(page, chat_url: str) -> None:  # type: ignore[no-untyped-def]
     """Over all dev questions: no sentence twice in the sources panel, match strength in
     words (the score only on hover), and the reader's phrase bold in the highlighted sentence

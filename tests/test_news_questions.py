@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import run_qa
 
-from bench.common import BBC
-from bench.news_questions import (
+from training.data import BBC
+from training.news_questions import (
     KINDS,
     NEWS_QA,
     SPLITS,

@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,12 @@ def local_cluster() -> Iterator[Any]:
     from qa.embedding.ray_cluster import import_ray
 
     import_ray()
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    except Exception:  # a head slow to start on a loaded machine (seen once in ray/_private/node.py): once more
+        ray.shutdown()
+        time.sleep(5)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
 

@@ -1,4 +1,4 @@
-"""The reader experiment (bench/reader_probe.py) trains on what its figures claim: every
+"""The reader experiment (training/reader_probe.py) trains on what its figures claim: every
 target span is a gold answer's own word pieces, and part B is scored from part A alone."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.common import SQUAD
-from bench.reader_probe import encode_pairs
 from qa.app.evaluate import normalise_answer, read_questions
+from training.data import SQUAD
+from training.reader_probe import encode_pairs
 
 pytestmark = pytest.mark.skipif(not (SQUAD / "questions.jsonl").is_file(), reason="needs ../shared/eval/squad-half")
 
@@ -47,7 +47,7 @@ def test_the_probe_runs_and_reports_part_b(train: str, tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bench.reader_probe",
+            "training.reader_probe",
             "--train",
             train,
             "--epochs",

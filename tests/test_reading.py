@@ -132,11 +132,11 @@ def test_the_scores_evidence_is_the_readings() -> None:
 
 
 def test_the_packaged_score_was_fitted_for_the_packaged_reader(tmp_path: Path) -> None:
-    """A retrained reader cannot ship with a stale score: fit it again (python -m bench.fit_answer_score)."""
+    """A retrained reader cannot ship with a stale score: fit it again (python -m training.fit_answer_score)."""
     card = read_card(PACKAGED_READER)
     score = load_score(PACKAGED_SCORE, reader_sha256=card["checksums"][MODEL_FILE])
     assert score.decline_below < score.bold_from <= 1.0 and set(score.features) <= set(FEATURES)
-    with pytest.raises(ModelError, match="fitted for another reader.*bench.fit_answer_score"):
+    with pytest.raises(ModelError, match="fitted for another reader.*training.fit_answer_score"):
         load_score(PACKAGED_SCORE, reader_sha256="0" * 64)
     (tmp_path / "score.json").write_text("{", encoding="utf-8")
     with pytest.raises(ModelError, match="unreadable"):
@@ -146,7 +146,7 @@ def test_the_packaged_score_was_fitted_for_the_packaged_reader(tmp_path: Path) -
 def test_the_packaged_reader_is_checked_at_load(tmp_path: Path) -> None:
     card = read_card(PACKAGED_READER)
     assert set(card["checksums"]) == {MODEL_FILE, "tokenizer.json"}
-    assert (PACKAGED_READER / MODEL_FILE).stat().st_size < 30 * 2**20
+    assert (PACKAGED_READER / MODEL_FILE).stat().st_size < 36 * 2**20  # about 35 MB of model (issue 33)
     damaged = tmp_path / "damaged"
     shutil.copytree(PACKAGED_READER, damaged)
     with (damaged / MODEL_FILE).open("r+b") as handle:
@@ -157,7 +157,7 @@ def test_the_packaged_reader_is_checked_at_load(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="missing or damaged: reinstall the package"):
         ReaderModel(damaged)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ModelError, match="reader model is missing .*python -m bench.train_reader"):
+    with pytest.raises(ModelError, match="reader model is missing .*python -m training.train_reader"):
         ReaderModel(tmp_path / "empty")
     broken = tmp_path / "broken"
     shutil.copytree(PACKAGED_READER, broken)
@@ -175,3 +175,26 @@ def test_the_reader_marks_the_answer_in_a_passage() -> None:
     assert span is not None and passage[span.start : span.end] == "Maria Lopez"
     long_question = "Who " + "really " * 200 + "runs Acme?"
     assert reader.short_question(long_question) != long_question and len(reader.read(long_question, [passage])) == 1
+
+
+@pytest.mark.slow
+def test_the_fit_command_writes_a_score_for_the_packaged_reader(tmp_path: Path) -> None:
+    """``python -m training.fit_answer_score`` on the seed articles and the calibration
+    questions (the shipped score uses the BBC archive and the news dev split): a score for
+    the packaged reader, with its cut-offs and curve."""
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out, curve = tmp_path / "answer_score.json", tmp_path / "curve.json"
+    command = [sys.executable, "-m", "training.fit_answer_score", "--corpus", str(root / "corpus")]
+    command += ["--index", str(tmp_path / "index"), "--questions", str(root / "eval" / "calibration-questions.jsonl")]
+    command += ["--out", str(out), "--json", str(curve)]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    score = load_score(out, reader_sha256=read_card(PACKAGED_READER)["checksums"][MODEL_FILE])
+    assert 0.0 < score.decline_below <= score.bold_from <= 1.0
+    assert "calibration-questions.jsonl (40 questions)" in score.fitted_on
+    rows = json.loads(curve.read_text())["curve"]
+    assert [row["answered"] for row in rows] == sorted((row["answered"] for row in rows), reverse=True)

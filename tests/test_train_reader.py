@@ -1,4 +1,4 @@
-"""The reader's training command (bench/train_reader.py): SQuAD's scoring, positives and
+"""The reader's training command (training/train_reader.py): SQuAD's scoring, positives and
 negatives from retrieved passages, word-piece targets, and a seeded run that checkpoints
 and resumes (the real packaged model, a handful of windows)."""
 
@@ -11,9 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.export_reader import training_command
-from bench.train_reader import (
+from qa.reading.scoring import exact_match, f1_score, squad_normalise
+from training.export_reader import training_command
+from training.train_reader import (
     NEGATIVES,
+    NEWS_TRAIN,
     Window,
     arguments,
     encode,
@@ -23,7 +25,6 @@ from bench.train_reader import (
     tokenizer,
     train,
 )
-from qa.reading.scoring import exact_match, f1_score, squad_normalise
 
 
 def _hit(text: str, article: str) -> SimpleNamespace:
@@ -100,7 +101,7 @@ def test_a_near_miss_question_learns_no_answer_from_its_own_article(monkeypatch:
             "Too short.",
         ]
     )
-    monkeypatch.setattr("bench.train_reader.article_text", lambda article: text)
+    monkeypatch.setattr("training.train_reader.article_text", lambda article: text)
     windows = near_miss_windows(question, kept=4)
     assert [w.passage[:10] for w in windows] == ["Sony's PSP", "The weathe"]
     assert all(not w.golds and w.source == "near-miss" for w in windows)
@@ -172,11 +173,15 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
         },
     }
     command = training_command(training, Path("bench/results/reader-A3/model")).split()
-    assert command[:3] == ["python", "-m", "bench.train_reader"]
+    assert command[:3] == ["python", "-m", "training.train_reader"]
     args = arguments().parse_args(command[3:])
     assert (args.squad, args.epochs, args.lr, args.batch) == ("A", 3, 0.0001, 16)
     assert (args.negatives, args.news_negatives, args.unanswerable_negatives, args.near_miss_negatives) == (2, 4, 10, 4)
     assert args.out == Path("bench/results/reader-A3")
+    assert args.news_questions == NEWS_TRAIN  # the default is left out of the command
+    ablation = {**training, "settings": {**training["settings"], "news_questions": "bench/results/subset.jsonl"}}
+    parsed = arguments().parse_args(training_command(ablation, Path("r/model")).split()[3:])
+    assert parsed.news_questions == Path("bench/results/subset.jsonl")
     older = training_command(
         {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")
     )

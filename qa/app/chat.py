@@ -58,8 +58,8 @@ def make_responder(retriever: Retriever, k: int = K) -> Callable[[str, list[Any]
             log.warning("question failed: %s", error)
             return escape_markdown(f"The index cannot answer right now: {error}"), ""
         reply = answer_markdown(answer)
-        if taken.text != message:
-            reply = f"*Taken as: {escape_markdown(taken.text)}*\n\n{reply}"
+        if taken.shown != message:
+            reply = f"*Taken as: {escape_markdown(taken.shown)}*\n\n{reply}"
         return reply, sources_html(answer)
 
     return respond

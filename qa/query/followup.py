@@ -131,19 +131,28 @@ def _with_name(question: str, name: str) -> str:
 class FollowUp:
     """A question as the conversation means it: ``question`` is what the answer must answer
     (a pronoun replaced by the name it stands for), ``context`` the earlier subject it is
-    searched with. ``text`` is both, as the chat shows it ("Taken as: ...")."""
+    searched and read with, ``after`` the earlier question it leans on. ``text`` is what is
+    searched; ``shown`` is how the chat says it took the question ("Taken as: ..."), words a
+    person can read, never a bag of search terms."""
 
     question: str
     context: str = ""
+    after: str = ""
 
     @property
     def text(self) -> str:
         return f"{self.question} {self.context}" if self.context else self.question
 
+    @property
+    def shown(self) -> str:
+        return f"{self.question} (following “{self.after}”)" if self.context and self.after else self.question
 
-def _resolve(question: str, context: str, phrase: str | None) -> FollowUp:
+
+def _resolve(question: str, earlier: FollowUp, phrase: str | None) -> FollowUp:
+    context = earlier.text
     if not context or not is_follow_up(question):
         return FollowUp(question)
+    after = earlier.after or earlier.question
     names = _names_of(context)
     if _PERSON.search(question):
         # "Who is X?" / "Who met X?" is answered by the person "he" means next; "Who did X meet?" by someone else than X
@@ -153,12 +162,12 @@ def _resolve(question: str, context: str, phrase: str | None) -> FollowUp:
         if _ASKS_OBJECT.search(context) and people:
             return FollowUp(_with_name(question, people[0]))
     if _PRONOUN.search(question):  # "it", "there", or a person not named: the question needs the earlier names
-        return FollowUp(f"{question} {names}" if names else question)
+        return FollowUp(question, names, after)
     if content_stems(question) and not _BARE_LEAD.match(question):
-        return FollowUp(question, names)  # its own topic, searched in the earlier subject
+        return FollowUp(question, names, after)  # its own topic, searched in the earlier subject
     # nothing of its own to search: "when?", "with whose help?", "and now?"
     terms = " ".join(t for t in (_words_of(context), phrase) if t)
-    return FollowUp(f"{question} {terms}" if terms else question)
+    return FollowUp(question, terms, after)
 
 
 def resolve_follow_up(question: str, previous: Sequence[str], phrase_of: PhraseOf | None = None) -> FollowUp:
@@ -171,7 +180,7 @@ def resolve_follow_up(question: str, previous: Sequence[str], phrase_of: PhraseO
     resolved = FollowUp("")
     phrase = None
     for number, current in enumerate(asked):
-        resolved = _resolve(current, resolved.text, phrase)
+        resolved = _resolve(current, resolved, phrase)
         leaned_on = number + 1 < len(asked) and is_follow_up(asked[number + 1])
         phrase = phrase_of(resolved) if phrase_of is not None and leaned_on else None
     return resolved

@@ -70,7 +70,7 @@ def extract_answer(
     score = settings.answer_score
     if score.reader_sha256 and score.reader_sha256 != reader.fingerprint:
         raise ModelError(
-            "the answer score was fitted for another reader: fit it again for this one (python -m bench.fit_answer_score)"
+            "the answer score was fitted for another reader: fit it again for this one (python -m training.fit_answer_score)"
         )
     read = list(hits[: settings.read_passages])
     reading = read_hits(reader, read_as or question, read, len(read))

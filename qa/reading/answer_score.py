@@ -12,7 +12,7 @@ The reader reads the top passages; the score reads what it found (``qa.reading.r
 
 Probabilities enter as log-odds. ``P(right) = sigmoid(weights · features + bias)``, where
 "right" means the answer's sentence holds a gold string of an answerable question. One
-command fits it on the dev questions and chooses its two cut-offs (``bench.fit_answer_score``,
+command fits it on the dev questions and chooses its two cut-offs (``training.fit_answer_score``,
 with ``qa.reading.fit_score``):
 below ``decline_below`` the question is declined, from ``bold_from`` on the span is shown in
 bold. The fitted file names the reader it was fitted for (its SHA-256); a score fitted for
@@ -108,20 +108,20 @@ def load_score(path: Path = PACKAGED_SCORE, reader_sha256: str | None = None) ->
     """The answer score in ``path``; ``ModelError`` when it is unreadable or was fitted for
     another reader than the one whose model file has ``reader_sha256``."""
     try:
-        score = AnswerScore(**{**json.loads(path.read_text(encoding="utf-8"))})
-        score = AnswerScore(**{**asdict(score), "features": tuple(score.features), "weights": tuple(score.weights)})
+        data = json.loads(path.read_text(encoding="utf-8"))
+        score = AnswerScore(**{**data, "features": tuple(data["features"]), "weights": tuple(data["weights"])})
     except FileNotFoundError:
         raise ModelError(
-            f"the answer score {path} is missing: reinstall the package, or fit it: python -m bench.fit_answer_score"
+            f"the answer score {path} is missing: reinstall the package, or fit it: python -m training.fit_answer_score"
         ) from None
-    except (OSError, ValueError, TypeError) as error:
+    except (OSError, ValueError, TypeError, KeyError) as error:
         raise ModelError(
-            f"the answer score {path} is unreadable ({error}): fit it again: python -m bench.fit_answer_score"
+            f"the answer score {path} is unreadable ({error}): fit it again: python -m training.fit_answer_score"
         ) from None
     if reader_sha256 is not None and score.reader_sha256 != reader_sha256:
         raise ModelError(
             f"the answer score {path} was fitted for another reader ({score.reader_sha256[:12]}, not "
-            f"{reader_sha256[:12]}): fit it again for this one: python -m bench.fit_answer_score"
+            f"{reader_sha256[:12]}): fit it again for this one: python -m training.fit_answer_score"
         )
     return score
 

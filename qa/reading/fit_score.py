@@ -1,6 +1,6 @@
 """Fitting the answer score on labelled questions, and choosing its two cut-offs.
 
-Used by ``bench.fit_answer_score`` (the shipped score, on the news dev split) and by ``qa eval
+Used by ``training.fit_answer_score`` (the shipped score, on the news dev split) and by ``qa eval
 FILE --calibrate`` (a score for your own questions). Each question counts once: its evidence
 (None when it was declined before the score, for a name no article mentions), whether it is
 answerable, whether its answer sentence holds a gold string, and whether its span does.

@@ -4,7 +4,7 @@ The reader is all-MiniLM-L6-v2 fine-tuned to mark answers: it reads "[CLS] quest
 [SEP] passage [SEP]" and gives each word piece a start and an end logit; ``[CLS]`` stands
 for "no answer here". The files (``reader.onnx``, ``tokenizer.json``, ``reader.json``: the
 card with each file's SHA-256) ship inside the package under ``qa/reading/model/`` and are
-checked at load. ``bench.train_reader`` and ``bench.export_reader`` make them again.
+checked at load. ``training.train_reader`` and ``training.export_reader`` make them again.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ MODEL_FILE = "reader.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CARD_FILE = "reader.json"
 MAX_QUESTION_TOKENS = 64
-_REMAKE = "reinstall the package (pip install -e .), or make it again: python -m bench.train_reader && python -m bench.export_reader"
+_REMAKE = "reinstall the package (pip install -e .), or make it again: python -m training.train_reader && python -m training.export_reader"
 
 
 @dataclass(frozen=True)

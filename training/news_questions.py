@@ -1,9 +1,9 @@
 """The news questions (eval/news-qa/): check drafts, build the splits, report the set's figures.
 
-    python -m bench.news_questions check eval/news-qa/drafts/*.jsonl   # every problem, one line each
-    python -m bench.news_questions build                               # drafts -> train/dev/test.jsonl
-    python -m bench.news_questions stats [--squad] [--json eval/news-qa/stats.json]
-    python -m bench.news_questions kinds dev|test [--index bench/results/bbc-index] [--json PATH]
+    python -m training.news_questions check eval/news-qa/drafts/*.jsonl   # every problem, one line each
+    python -m training.news_questions build                               # drafts -> train/dev/test.jsonl
+    python -m training.news_questions stats [--squad] [--json eval/news-qa/stats.json]
+    python -m training.news_questions kinds dev|test [--index bench/results/bbc-index] [--json PATH]
 
 A question is about one BBC article of ``bbc-question-articles.txt`` (``articles``); each gold
 string is copied from that file, and ``start``/``end`` (lists beside ``answers``) are its
@@ -26,19 +26,17 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from bench.common import BBC, ROOT
 from qa.passages.sentences import split_sentences
 from qa.query.question import content_stems
 from qa.store.lexical import tokenize
 from qa.types import Span
+from training.data import ALLOWED, BBC, NEWS_QA, RESULTS, SQUAD
 
-NEWS_QA = ROOT / "eval" / "news-qa"
 DRAFTS = NEWS_QA / "drafts"
 TEST_DRAFTS = DRAFTS / "test"  # the test split's drafts: written last, about its own stories, read once
 TEST_ARTICLES = NEWS_QA / "test-articles.txt"  # the test split's stories (every copy of each)
-ALLOWED = ROOT.parent / "shared" / "eval" / "bbc-question-articles.txt"
-SQUAD_QUESTIONS = ROOT.parent / "shared" / "eval" / "squad-half" / "questions.jsonl"
-SQUAD_CORPUS = ROOT.parent / "shared" / "eval" / "squad-half" / "corpus"
+SQUAD_QUESTIONS = SQUAD / "questions.jsonl"
+SQUAD_CORPUS = SQUAD / "corpus"
 SPLITS = ("train", "dev", "test")
 TYPES = ("who", "how much", "how many", "what percentage", "when", "where", "which", "why", "how", "what")
 KINDS = ("plain", "neighbour", "latest", "unanswerable", "near-miss")
@@ -385,7 +383,7 @@ def by_kind(index: Path, records: Sequence[dict], mode: str = "hybrid") -> dict[
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.news_questions", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.news_questions", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="list every problem of draft or built files")
     check.add_argument("files", nargs="+", type=Path)
@@ -398,9 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "kinds", help="qa eval's metrics per kind of question (plain, neighbour, latest, unanswerable)"
     )
     kinds.add_argument("split", choices=SPLITS)
-    kinds.add_argument(
-        "--index", type=Path, default=ROOT / "bench" / "results" / "bbc-index", help="an index of the whole BBC archive"
-    )
+    kinds.add_argument("--index", type=Path, default=RESULTS / "bbc-index", help="an index of the whole BBC archive")
     kinds.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     if args.command == "kinds":

@@ -1,7 +1,8 @@
 """Fit the one answer score for the packaged reader, and choose its two cut-offs, on dev.
 
-    python -m bench.fit_answer_score [--passages 5] [--out qa/reading/model/answer_score.json]
+    python -m training.fit_answer_score [--passages 5] [--out qa/reading/model/answer_score.json]
         [--json bench/results/fit_answer_score.json] [--index bench/results/bbc-index]
+        [--questions eval/news-qa/dev.jsonl] [--corpus ../shared/news/bbc]
 
 Asks every question of the news dev split (answerable, unanswerable and near-miss) over an
 index of the whole BBC archive as ``qa eval`` asks it, and has the packaged reader read the
@@ -23,9 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import BBC, RESULTS
-from bench.news_questions import NEWS_QA, read_jsonl
-from bench.train_reader import ensure_index
 from qa.app.evaluate import MRR_DEPTH, normalise_answer
 from qa.query.retriever import Retriever
 from qa.reading.answer_score import FEATURES, PACKAGED_SCORE, evidence_of
@@ -33,6 +31,9 @@ from qa.reading.compose import sentence_holding
 from qa.reading.fit_score import Labelled, fit_score, operating_points
 from qa.reading.reader import Reading, read_hits, shared_reader
 from qa.reading.unknown_names import unknown_names
+from training.data import BBC, RESULTS, ROOT
+from training.news_questions import NEWS_QA, read_jsonl
+from training.train_reader import ensure_index
 
 MOST_PASSAGES = 10
 
@@ -84,20 +85,28 @@ def read_all(index: Path, questions: Sequence[dict], passages: int = MOST_PASSAG
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.fit_answer_score", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m training.fit_answer_score", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--passages", type=int, default=5, help="passages the reader reads (AnswerSettings.read_passages)"
     )
     parser.add_argument("--index", type=Path, default=RESULTS / "bbc-index", help="an index of the whole BBC archive")
+    parser.add_argument(
+        "--questions", type=Path, default=NEWS_QA / "dev.jsonl", help="the labelled questions to fit on (the dev split)"
+    )
+    parser.add_argument("--corpus", type=Path, default=BBC, help="the articles of --index (built when missing)")
     parser.add_argument("--out", type=Path, default=PACKAGED_SCORE)
     parser.add_argument("--json", type=Path, default=RESULTS / "fit_answer_score.json")
     args = parser.parse_args(argv)
-    ensure_index(BBC, args.index)
-    questions = read_jsonl(NEWS_QA / "dev.jsonl")
+    ensure_index(args.corpus, args.index)
+    questions = read_jsonl(args.questions)
     asked = read_all(args.index, questions, max(args.passages, MOST_PASSAGES))
     reader = shared_reader()
     labelled = [a.labelled(args.passages) for a in asked]
-    fitted_on = f"eval/news-qa/dev.jsonl ({len(questions)} questions), top {args.passages} passages read: python -m bench.fit_answer_score"
+    source = args.questions.resolve()
+    name = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
+    fitted_on = (
+        f"{name} ({len(questions)} questions), top {args.passages} passages read: python -m training.fit_answer_score"
+    )
     score = fit_score(labelled, FEATURES, reader.fingerprint, fitted_on)
     curve = operating_points(labelled, score)
     for row in curve[::5]:

@@ -1,7 +1,7 @@
 """Export the trained reader to ONNX, quantise it to int8 when that keeps its exact match, and
 package it with its tokenizer and card.
 
-    python -m bench.export_reader [--model bench/results/reader-all/model] [--out qa/reading/model]
+    python -m training.export_reader [--model bench/results/reader-all/model] [--out qa/reading/model]
 
 The graph is the trained encoder and its start/end head (outputs ``start_logits`` and
 ``end_logits``). fp32 and the int8 settings of ``QUANTISATIONS`` (dynamic, per channel:
@@ -25,13 +25,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT
-from bench.train_reader import Window, held_out_windows, model_from_checkpoint
 from qa.app.evaluate import normalise_answer
 from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, TOKENIZER_FILE, ReaderModel
 from qa.reading.scoring import exact_match, f1_score
 from qa.reading.spans import best_span
 from qa.store.manifest import sha256_file
+from training.data import RESULTS, ROOT
+from training.train_reader import Window, held_out_windows, model_from_checkpoint
 
 OPSET = 17
 EM_TOLERANCE = 0.01
@@ -80,14 +80,14 @@ def write_onnx(model_dir: Path, path: Path) -> None:
 
 
 # int8 settings, fastest first: every matrix multiplication, or all but the feed-forward blocks
-# of the last two layers (the ones whose rounding costs most exact match; they stay fp32).
+# of the last two or four layers (the ones whose rounding costs most exact match; they stay fp32).
 QUANTISATIONS: dict[str, tuple[str, ...]] = {
     "int8": (),
-    "int8, last two feed-forward blocks fp32": (
-        "layer.4/intermediate",
-        "layer.4/output",
-        "layer.5/intermediate",
-        "layer.5/output",
+    "int8, last two feed-forward blocks fp32": tuple(
+        f"layer.{i}/{part}" for i in (4, 5) for part in ("intermediate", "output")
+    ),
+    "int8, last four feed-forward blocks fp32": tuple(
+        f"layer.{i}/{part}" for i in (2, 3, 4, 5) for part in ("intermediate", "output")
     ),
 }
 
@@ -150,15 +150,18 @@ def package(folder: Path, onnx_file: Path, model_dir: Path, card: dict[str, Any]
     os.replace(staging, folder)
 
 
+_NEWS = "eval/news-qa/train.jsonl"
+
+
 def training_command(training: dict[str, Any], model_dir: Path) -> str:
-    """The ``bench.train_reader`` command that makes the model of ``training.json`` again."""
+    """The ``training.train_reader`` command that makes the model of ``training.json`` again."""
     settings = training.get("settings", {})
     negatives = settings.get("negatives", {})
     if not isinstance(negatives, dict):  # older runs kept one number for every source
         negatives = {"squad_and_calibration": negatives, "news": negatives}
     squad = settings.get("squad") or ("all" if str(training.get("data", "")).startswith("SQuAD-half all") else "A")
     parts = [
-        "python -m bench.train_reader",
+        "python -m training.train_reader",
         f"--squad {squad}",
         f"--epochs {settings.get('epochs', 2)}",
         f"--lr {settings.get('lr', 1e-4)}",
@@ -167,14 +170,15 @@ def training_command(training: dict[str, Any], model_dir: Path) -> str:
         f"--news-negatives {negatives.get('news', 2)}",
         f"--unanswerable-negatives {negatives.get('unanswerable_news', 4)}",
         f"--near-miss-negatives {negatives.get('near_miss_own_article', 0)}",
+        *([f"--news-questions {settings['news_questions']}"] if settings.get("news_questions", _NEWS) != _NEWS else []),
         f"--out {model_dir.parent}",
     ]
     return " ".join(parts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.export_reader", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "bench" / "results" / "reader-all" / "model")
+    parser = argparse.ArgumentParser(prog="python -m training.export_reader", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=RESULTS / "reader" / "model")
     parser.add_argument("--out", type=Path, default=PACKAGED_READER)
     parser.add_argument(
         "--checkpoint", type=Path, help="export a training checkpoint instead (its model is written beside it)"
@@ -225,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if training.get("settings", {}).get("squad") == "all"
             else [],
             "int8_within_one_point_of_fp32": keeps,
-            "command": f"{training_command(training, model)} && python -m bench.export_reader --model {model}",
+            "command": f"{training_command(training, model)} && python -m training.export_reader --model {model}",
             "created": time.strftime("%Y-%m-%d"),
         }
         package(args.out, files[chosen], args.model, card)

@@ -1,6 +1,6 @@
 """Could an extractive reader be trained here? Fit one on SQuAD-half part A, score part B.
 
-    python -m bench.reader_probe [--train top2|head] [--epochs 3] [--limit N]
+    python -m training.reader_probe [--train top2|head] [--epochs 3] [--limit N]
 
 No SQuAD reader ships in a PyPI package, so this trains one from the product's own model:
 all-MiniLM-L6-v2 reads "[CLS] question [SEP] gold paragraph [SEP]"; its lower four layers
@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import ROOT, SQUAD, part_of
 from qa.app.evaluate import normalise_answer, read_questions
 from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
+from training.data import RESULTS, SQUAD, part_of
 
 FROZEN_LAYERS = 4
 MAX_SPAN = 15  # word pieces
@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--train", choices=("top2", "head"), default="top2")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--limit", type=int, default=0, help="use about N questions (quick looks)")
-    parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "reader_probe.json"))
+    parser.add_argument("--json", default=str(RESULTS / "reader_probe.json"))
     args = parser.parse_args()
     questions = read_questions(SQUAD / "questions.jsonl")
     if args.limit:

@@ -1,6 +1,6 @@
 """Train the extractive reader from the packaged model on SQuAD-half, the news questions and the calibration file.
 
-    python -m bench.train_reader [--squad A|all] [--epochs 2] [--lr 1e-4] [--batch 16]
+    python -m training.train_reader [--squad A|all] [--epochs 2] [--lr 1e-4] [--batch 16]
         [--negatives 2] [--news-negatives 2] [--unanswerable-negatives 4]
         [--out bench/results/reader] [--limit N]
 
@@ -46,17 +46,17 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import BBC, CALIBRATION, ROOT, SQUAD, part_of, squad_articles
-from bench.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl, topic_of
 from qa.app.evaluate import normalise_answer, read_questions
 from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
 from qa.reading.scoring import exact_match, f1_score
+from training.data import BBC, CALIBRATION, RESULTS, ROOT, SQUAD, part_of, squad_articles
+from training.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl, topic_of
 
-RESULTS = ROOT / "bench" / "results"
 RETRIEVED = 10  # passages retrieved per question to find positives and negatives
 NEGATIVES = 2  # negatives per answerable question (default of --negatives and --news-negatives)
 UNANSWERABLE_NEGATIVES = 4  # negatives per unanswerable question (default of --unanswerable-negatives)
+NEWS_TRAIN = NEWS_QA / "train.jsonl"
 NEAR_MISS_NEGATIVES = 4  # more from a near-miss question's own article (default of --near-miss-negatives)
 MAX_TOKENS = 256
 MAX_QUESTION_TOKENS = 64
@@ -165,16 +165,18 @@ def collect_windows(
     squad_part: str,
     limit: int = 0,
     negatives: tuple[int, int, int, int] = (NEGATIVES, NEGATIVES, UNANSWERABLE_NEGATIVES, NEAR_MISS_NEGATIVES),
+    news_questions: Path = NEWS_TRAIN,
 ) -> tuple[list[Window], dict[str, list[Window]]]:
     """Training windows, and the held-out gold passages each epoch is scored on. ``negatives``:
     how many no-answer passages to keep per SQuAD or calibration question, per answerable news
-    question, per unanswerable news question (retrieved), and from a near-miss question's own article."""
+    question, per unanswerable news question (retrieved), and from a near-miss question's own
+    article; ``news_questions``: the news questions to learn from (the train split, or a part of it)."""
     kept, news_kept, unanswerable_kept, near_miss_kept = negatives
     from qa.query.retriever import Retriever
 
     squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
     articles = squad_articles()
-    news_train = read_jsonl(NEWS_QA / "train.jsonl")[: limit or None]
+    news_train = read_jsonl(news_questions)[: limit or None]
     calibration = read_questions(CALIBRATION)[: max(2, limit // 4) if limit else None]
     squad_train = squad if squad_part == "all" else [q for q in squad if part_of(q, articles) == "A"]
     windows: list[Window] = []
@@ -478,6 +480,7 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
                 "near_miss_own_article": getattr(args, "near_miss_negatives", NEAR_MISS_NEGATIVES),
             },
             "seed": SEED,
+            "news_questions": str(getattr(args, "news_questions", NEWS_TRAIN.relative_to(ROOT))),
         },
         "epochs": [
             json.loads(line)
@@ -527,8 +530,8 @@ def _save(path: Path, reader: Reader, optimiser: Any, schedule: Any, epoch: int,
 
 
 def arguments() -> argparse.ArgumentParser:
-    """The command line of ``python -m bench.train_reader``."""
-    parser = argparse.ArgumentParser(prog="python -m bench.train_reader", description=__doc__.split("\n\n")[0])
+    """The command line of ``python -m training.train_reader``."""
+    parser = argparse.ArgumentParser(prog="python -m training.train_reader", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--squad",
         choices=("A", "all"),
@@ -558,6 +561,12 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="about N questions of each source (quick looks and tests)")
+    parser.add_argument(
+        "--news-questions",
+        type=Path,
+        default=NEWS_TRAIN,
+        help="the news questions to learn from (default: the train split; a subset for an ablation)",
+    )
     parser.add_argument("--log-every", type=int, default=20)
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--out", type=Path, default=RESULTS / "reader")
@@ -570,9 +579,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.squad,
         args.limit,
         (args.negatives, args.news_negatives, args.unanswerable_negatives, args.near_miss_negatives),
+        args.news_questions,
     )
+    news = args.news_questions.resolve()
+    args.news_questions = news.relative_to(ROOT) if news.is_relative_to(ROOT) else news
     args.data = (
-        f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}, eval/news-qa/train.jsonl, eval/calibration-questions.jsonl; "
+        f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}, {args.news_questions} "
+        f"({len(read_jsonl(news))} news questions), eval/calibration-questions.jsonl; "
         f"negatives: retrieved passages without a gold string (top {RETRIEVED})"
     )
     print(json.dumps(train(windows, held_out, args)))

@@ -1,0 +1,1 @@
+"""What makes the shipped models and the question sets: training, export, fitting (see README.md)."""
