@@ -15,7 +15,7 @@ from qa.query.followup import FollowUp, context_terms, is_follow_up, resolve_fol
 from qa.query.retriever import Retriever
 from qa.reading.answer_score import FEATURES, AnswerScore
 from qa.reading.compose import differing_figure, figure_kind, figures
-from qa.reading.fit_score import Labelled, fit_score, fit_weights, operating_points
+from qa.reading.fit_score import Candidate, Labelled, fit_score, fit_weights, operating_points
 from qa.reading.reader import FoundSpan
 from qa.store.lexical import LexicalIndex, tokenize
 
@@ -148,8 +148,13 @@ def test_the_cut_offs_keep_nine_answers_in_ten_and_bold_only_what_is_mostly_righ
         quality = float(rng.uniform(0.3, 1.0) if answerable else rng.uniform(0.0, 0.6))
         right = answerable and rng.uniform() < quality
         evidence = {name: quality for name in FEATURES} | {"no_answer": 1 - quality, "least_no_answer": 1 - quality}
-        labelled.append(Labelled(evidence, answerable, right, right and rng.uniform() < 0.8))
-    labelled.append(Labelled(None, False, False, False))  # declined for an unknown name: never scored
+        weak = {name: quality / 2 for name in FEATURES} | {"no_answer": 1.0, "least_no_answer": 1 - quality}
+        labelled.append(
+            Labelled(
+                (Candidate(evidence, right, right and rng.uniform() < 0.8), Candidate(weak, False, False)), answerable
+            )
+        )
+    labelled.append(Labelled((), False))  # declined for an unknown name: never scored
     score = fit_score(labelled, reader_sha256="abc")
     assert score.reader_sha256 == "abc" and score.decline_below <= score.bold_from
     curve = {row["cut_off"]: row for row in operating_points(labelled, score)}
@@ -158,6 +163,8 @@ def test_the_cut_offs_keep_nine_answers_in_ten_and_bold_only_what_is_mostly_righ
     assert above not in curve or curve[above]["answered"] < 0.90  # the most declines the bar allows
     if score.bold_from < 1.0:
         assert curve[score.bold_from]["bold_precision"] >= 0.85
+    # each question is counted by the candidate the score rates highest: here the stronger one
+    assert all(q.chosen(score)[0] is q.candidates[0] for q in labelled if q.candidates)
 
 
 def test_duplicate_wire_copy_is_one_hit_citing_both(tmp_path: Path) -> None:

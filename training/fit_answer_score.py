@@ -7,9 +7,9 @@
 Asks every question of the news dev split (answerable, unanswerable and near-miss) over an
 index of the whole BBC archive as ``qa eval`` asks it, and has the packaged reader read the
 top ``--passages`` passages. A question that names what no article mentions is declined
-before the score is consulted. The score (``qa.reading.answer_score``) is fitted to predict
-"the sentence holding the reader's best span holds a gold string" (never, for an
-unanswerable question), and its cut-offs chosen (``qa.reading.fit_score``: decline below the
+before the score is consulted. The score (``qa.reading.answer_score``) is fitted on every
+passage's best span to predict "this span holds a gold string" (never, for an unanswerable
+question); the answer is the span it rates highest, and its cut-offs are chosen on those (``qa.reading.fit_score``: decline below the
 highest cut-off that keeps 0.90 of the answerable questions answered; bold from the lowest
 at which 0.85 of the spans shown are right). It writes the score beside the reader with the
 reader's SHA-256 (a test fails when they differ) and the curve to ``--json``. The test split
@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.app.evaluate import MRR_DEPTH, normalise_answer
+from qa.app.calibrate import label
+from qa.app.evaluate import MRR_DEPTH
 from qa.query.retriever import Retriever
-from qa.reading.answer_score import FEATURES, PACKAGED_SCORE, evidence_of
+from qa.reading.answer_score import FEATURES, PACKAGED_SCORE
 from qa.reading.compose import sentence_holding
 from qa.reading.fit_score import Labelled, fit_score, operating_points
 from qa.reading.reader import Reading, read_hits, shared_reader
@@ -51,14 +52,9 @@ class Read:
 
     def labelled(self, passages: int) -> Labelled:
         """The question as ``fit_score`` sees it when the reader reads ``passages`` passages."""
-        reading = self.reading.first(passages)
-        best = reading.best
-        evidence = None if self.unknown else evidence_of(self.question, reading, self.texts[:passages])
-        right = best is not None and self._holds(self.sentences[best.hit_number])
-        return Labelled(evidence, bool(self.answers), right, best is not None and self._holds(best.text))
-
-    def _holds(self, text: str) -> bool:
-        return any(normalise_answer(g) in normalise_answer(text) for g in self.answers)
+        if self.unknown:
+            return Labelled((), bool(self.answers))
+        return label(self.question, self.answers, self.reading.first(passages), self.texts[:passages], self.sentences)
 
 
 def read_all(index: Path, questions: Sequence[dict], passages: int = MOST_PASSAGES) -> list[Read]:

@@ -2,37 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 
-from qa.app.evaluate import normalise_answer
+from qa.app.evaluate import MRR_DEPTH, normalise_answer
 from qa.errors import UsageError
 from qa.query.retriever import Retriever
-from qa.reading.answer_score import AnswerScore
-from qa.reading.fit_score import Labelled, fit_score
+from qa.reading.answer_score import AnswerScore, evidence_of
+from qa.reading.compose import sentence_holding
+from qa.reading.fit_score import Candidate, Labelled, fit_score
+from qa.reading.reader import Reading, read_hits, shared_reader
+from qa.reading.unknown_names import unknown_names
 from qa.types import SearchMode
+
+
+def label(
+    question: str, answers: Sequence[str], reading: Reading, texts: Sequence[str], sentences: Mapping[int, str]
+) -> Labelled:
+    """``question`` with gold ``answers`` as the fit sees it: each span of ``reading`` (of the
+    passages ``texts``), labelled by the sentence holding it (``sentences``, by hit number)."""
+    golds = [normalise_answer(a) for a in answers if a.strip()]
+
+    def holds(text: str) -> bool:
+        return any(g in normalise_answer(text) for g in golds)
+
+    return Labelled(
+        tuple(
+            Candidate(evidence_of(question, reading, texts, span), holds(sentences[span.hit_number]), holds(span.text))
+            for span in reading.spans
+        ),
+        bool(golds),
+    )
 
 
 def calibrate_score(retriever: Retriever, questions: Sequence[dict], mode: SearchMode = "hybrid") -> AnswerScore:
     """Fit the answer score and its cut-offs on labelled questions (answerable: a non-empty
     ``answers`` list), for the reader in use (``qa.reading.fit_score``)."""
     settings = retriever.answer_settings
-    every = retriever.with_answer_settings(replace(settings, min_confidence=0.0))
+    passages = settings.read_passages
     labelled = []
     for q in questions:
-        answer = every.answer(q["question"], mode=mode)
-        golds = [normalise_answer(a) for a in q.get("answers", [])]
-        right = answer.found and any(g in normalise_answer(answer.sentences[0].text) for g in golds)
-        span = answer.reader_span
-        labelled.append(
-            Labelled(
-                answer.evidence,
-                bool(golds),
-                right,
-                span is not None and any(g in normalise_answer(span.text) for g in golds),
-            )
-        )
-    if sum(q.right for q in labelled) in (0, len(labelled)):
+        hits, lookup = retriever.retrieve(q["question"], MRR_DEPTH, mode=mode)
+        answers = q.get("answers", [])
+        if lookup is None or unknown_names(q["question"], lookup.vocabulary):
+            labelled.append(Labelled((), bool(answers)))
+            continue
+        reading = read_hits(shared_reader(), q["question"], hits, passages)
+        sentences = {s.hit_number: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
+        labelled.append(label(q["question"], answers, reading, [h.text for h in hits[:passages]], sentences))
+    if len({c.right for q in labelled for c in q.candidates}) < 2:
         raise UsageError(
             "--calibrate needs questions answered right and others answered wrong or unanswerable (an empty answers list): add some of each"
         )

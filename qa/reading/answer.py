@@ -1,10 +1,10 @@
 """Answers without a generative model: the reader's span, in the sentence that holds it, or a decline.
 
 A question that names what no article mentions is declined first (``unknown_names``).
-Otherwise the extractive reader reads the top passages and marks its best span across them
-(``reader``); the answer is the sentence that holds that span, copied verbatim
-(``compose``). One calibrated probability that this answer is right (``answer_score``)
-decides the rest: below its lower cut-off the question is declined, from its upper cut-off
+Otherwise the extractive reader reads the top passages and marks its best span in each
+(``reader``). One calibrated probability that an answer is right (``answer_score``) rates
+each span; the answer is the sentence holding the span it rates highest, copied verbatim
+(``compose``). That probability decides the rest: below its lower cut-off the question is declined, from its upper cut-off
 on the span is shown in bold. Other articles whose confident span is the same are cited
 with the sentence; one whose confident span is a different figure of the same kind is
 shown after it, cited to its own article.
@@ -74,20 +74,26 @@ def extract_answer(
         )
     read = list(hits[: settings.read_passages])
     reading = read_hits(reader, read_as or question, read, len(read))
-    best = reading.best
     texts = [hit.text for hit in read]
-    evidence = evidence_of(question, reading, texts)
-    confidence = score.probability(evidence)
-    if best is None or confidence < settings.decline_below:
+    # the score rates each passage's best span; the answer is the one it rates highest
+    rated = sorted(
+        (
+            (score.probability(e), span, e)
+            for span in reading.spans
+            if (e := evidence_of(question, reading, texts, span))
+        ),
+        key=lambda item: -item[0],
+    )
+    if not rated:
+        evidence = evidence_of(question, reading, texts)
+        return declined(question, hits, score.probability(evidence), mode, evidence=evidence)
+    confidence, best, evidence = rated[0]
+    if confidence < settings.decline_below:
         return declined(question, hits, confidence, mode, evidence=evidence)
     span, text = sentence_holding(best, hits[best.hit_number - 1], lookup)
     also = same_fact_elsewhere(span, best.hit_number, read, lookup)
     sentences = [AnswerSentence(text, span.start, span.end, best.hit_number, confidence, also)]
-    confident = [
-        s
-        for s in reading.spans[1:]
-        if score.probability(evidence_of(question, reading, texts, s)) >= settings.decline_below
-    ]
+    confident = [s for p, s, _ in rated[1:] if p >= settings.decline_below]
     other = differing_figure(best, confident)
     if other is not None:
         where, said = sentence_holding(other, hits[other.hit_number - 1], lookup)

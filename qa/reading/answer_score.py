@@ -1,20 +1,21 @@
 """One answerability score: the probability that the reader's answer is right, from its own evidence.
 
-The reader reads the top passages; the score reads what it found (``qa.reading.reader.Reading``):
+The reader reads the top passages and marks its best span in each; the score rates each of
+those spans from what the reader found (``qa.reading.reader.Reading``):
 
-- ``span``: the best span's probability in its passage (start times end, ``[CLS]`` included);
+- ``span``: the span's probability in its passage (start times end, ``[CLS]`` included);
 - ``no_answer``: that passage's probability of "no answer";
 - ``least_no_answer``: the least probability of "no answer" over the passages read;
-- ``margin``: the best span's probability less that of the best span with other text;
+- ``margin``: the span's probability less that of the most probable span with other text;
 - ``agreement``: the summed probability of other passages' spans with the same text;
 - ``rank``: one over the retrieval rank of the passage the span is in;
 - ``name_unread``: 1 when a name of two words or more of the question is in no passage read.
 
 Probabilities enter as log-odds. ``P(right) = sigmoid(weights · features + bias)``, where
-"right" means the answer's sentence holds a gold string of an answerable question. One
-command fits it on the dev questions and chooses its two cut-offs (``training.fit_answer_score``,
-with ``qa.reading.fit_score``):
-below ``decline_below`` the question is declined, from ``bold_from`` on the span is shown in
+"right" means the span holds a gold string of an answerable question (and so does the
+sentence holding it). The answer is the span it rates highest. One command fits it on the
+dev questions and chooses its two cut-offs (``training.fit_answer_score``, with
+``qa.reading.fit_score``): below ``decline_below`` the question is declined, from ``bold_from`` on the span is shown in
 bold. The fitted file names the reader it was fitted for (its SHA-256); a score fitted for
 another reader is refused at load.
 """

@@ -1,9 +1,12 @@
 """Fitting the answer score on labelled questions, and choosing its two cut-offs.
 
 Used by ``training.fit_answer_score`` (the shipped score, on the news dev split) and by ``qa eval
-FILE --calibrate`` (a score for your own questions). Each question counts once: its evidence
-(None when it was declined before the score, for a name no article mentions), whether it is
-answerable, whether its answer sentence holds a gold string, and whether its span does.
+FILE --calibrate`` (a score for your own questions). A question brings one candidate per
+passage read (that passage's best span): its evidence, whether the sentence holding it holds a
+gold string, and whether the span does. The weights are fitted on every candidate to predict
+"the span holds a gold string" (then its sentence does too), so the score rates any
+passage's span; the answer is the candidate it rates highest, and each question counts
+once, by that candidate, when the cut-offs are chosen:
 
 - ``decline_below``: the highest cut-off at which at least ``ANSWERED`` of the answerable
   questions are still answered (the most declines that bar allows);
@@ -28,13 +31,25 @@ CUT_OFFS = tuple(round(0.01 * i, 2) for i in range(1, 100))
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """One passage's best span as the fit sees it."""
+
+    evidence: Evidence
+    right: bool  # the sentence holding the span holds a gold string
+    bold_right: bool  # the span itself holds one
+
+
+@dataclass(frozen=True)
 class Labelled:
     """One question as the fit sees it."""
 
-    evidence: Evidence | None  # None: declined before the score (a name no article mentions)
+    candidates: tuple[Candidate, ...]  # none: declined before the score (a name no article mentions)
     answerable: bool
-    right: bool  # the answer sentence holds a gold string
-    bold_right: bool  # the reader's span holds a gold string
+
+    def chosen(self, score: AnswerScore) -> tuple[Candidate, float] | None:
+        """The candidate ``score`` rates highest, with its probability."""
+        rated = [(c, score.probability(c.evidence)) for c in self.candidates]
+        return max(rated, key=lambda pair: pair[1], default=None)
 
 
 def fit_weights(
@@ -54,24 +69,24 @@ def fit_weights(
 def operating_points(labelled: Sequence[Labelled], score: AnswerScore) -> list[dict[str, float]]:
     """For each cut-off: answerable answered, unanswerable declined, first sentence right,
     answered but wrong, bold shown and right, bold precision (shares)."""
-    scored = [(q, score.probability(q.evidence)) for q in labelled if q.evidence is not None]
+    scored = [(q, pair) for q in labelled if (pair := q.chosen(score)) is not None]
     answerable = max(sum(q.answerable for q in labelled), 1)
     unanswerable = max(sum(not q.answerable for q in labelled), 1)
-    declined_first = sum(q.evidence is None and not q.answerable for q in labelled)
+    declined_first = sum(not q.candidates and not q.answerable for q in labelled)
     rows = []
     for cut in CUT_OFFS:
-        kept = [q for q, p in scored if p >= cut]
-        answered = [q for q in kept if q.answerable]
-        right = sum(q.right for q in answered)
+        kept = [(q, c) for q, (c, p) in scored if p >= cut]
+        answered = [c for q, c in kept if q.answerable]
+        right = sum(c.right for c in answered)
         rows.append(
             {
                 "cut_off": cut,
                 "answered": len(answered) / answerable,
-                "declined": (declined_first + sum(p < cut for q, p in scored if not q.answerable)) / unanswerable,
+                "declined": (declined_first + sum(p < cut for q, (c, p) in scored if not q.answerable)) / unanswerable,
                 "first_sentence": right / answerable,
                 "answered_wrong": (len(answered) - right) / answerable,
-                "bold_right": sum(q.bold_right for q in answered) / answerable,
-                "bold_precision": sum(q.answerable and q.bold_right for q in kept) / len(kept) if kept else 1.0,
+                "bold_right": sum(c.bold_right for c in answered) / answerable,
+                "bold_precision": sum(q.answerable and c.bold_right for q, c in kept) / len(kept) if kept else 1.0,
             }
         )
     return rows
@@ -80,11 +95,10 @@ def operating_points(labelled: Sequence[Labelled], score: AnswerScore) -> list[d
 def fit_score(
     labelled: Sequence[Labelled], features: Sequence[str] = FEATURES, reader_sha256: str = "", fitted_on: str = ""
 ) -> AnswerScore:
-    """The score fitted on ``labelled`` with both cut-offs chosen (see the module's docstring)."""
-    usable = [q for q in labelled if q.evidence is not None]
-    weights, bias = fit_weights(
-        [q.evidence for q in usable if q.evidence is not None], [q.right for q in usable], features
-    )
+    """The score fitted on every candidate of ``labelled``, with both cut-offs chosen on the
+    candidates it picks (see the module's docstring)."""
+    candidates = [c for q in labelled for c in q.candidates]
+    weights, bias = fit_weights([c.evidence for c in candidates], [c.bold_right for c in candidates], features)
     score = AnswerScore(tuple(features), weights, bias, 0.0, 1.0, reader_sha256, fitted_on)
     curve = operating_points(labelled, score)
     decline = max((r["cut_off"] for r in curve if r["answered"] >= ANSWERED), default=CUT_OFFS[0])
