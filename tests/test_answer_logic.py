@@ -11,7 +11,7 @@ from conftest import FakeEncoder
 
 from qa import build_index
 from qa.app.history import previous_questions
-from qa.query.followup import FollowUp, context_terms, is_follow_up, resolve_follow_up
+from qa.query.followup import FollowUp, context_terms, has_own_topic, is_follow_up, resolve_follow_up
 from qa.query.retriever import Retriever
 from qa.reading.answer_score import FEATURES, AnswerScore
 from qa.reading.compose import differing_figure, figure_kind, figures
@@ -78,6 +78,12 @@ def test_elliptic_follow_up_carries_the_previous_question_and_answer() -> None:
     assert taken == FollowUp(
         "How was the atmosphere?", "Ambassador Kumar Moscow", "Who did Ambassador Kumar meet in Moscow?"
     )
+
+
+def test_a_follow_up_with_words_of_its_own_is_read_alone() -> None:
+    """The reader reads a follow-up's own words; only one with none is read with the earlier subject."""
+    assert has_own_topic("and what about defence?") and has_own_topic("Which side does it favour?")
+    assert not has_own_topic("when?") and not has_own_topic("and now?")
 
 
 def test_previous_questions_from_gradio_history() -> None:

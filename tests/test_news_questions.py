@@ -74,7 +74,7 @@ def test_the_set_is_as_large_and_varied_as_its_readme_says() -> None:
     assert 0.20 <= dev["questions"] / (train["questions"] + dev["questions"]) <= 0.40
     assert train["kinds"]["near-miss"] + dev["kinds"]["near-miss"] >= 400 and dev["kinds"]["near-miss"] >= 50
     readme = (NEWS_QA / "README.md").read_text(encoding="utf-8")
-    assert f"{figures['questions']:,} questions" in readme and f"{figures['articles']} articles" in readme
+    assert f"{figures['questions']:,} questions" in readme and f"{figures['articles']:,} articles" in readme
 
 
 def test_the_test_split_is_its_own_stories_and_a_fifth_near_miss() -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from qa.errors import ModelError
-from qa.reading.answer_score import FEATURES, PACKAGED_SCORE, evidence_of, load_score
+from qa.reading.answer_score import FEATURES, PACKAGED_SCORE, AnswerScore, evidence_of, load_score
 from qa.reading.compose import figures, sentence_holding
 from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, ReaderModel, WindowReading, read_card
 from qa.reading.reader import FoundSpan, Reading
@@ -129,6 +129,20 @@ def test_the_scores_evidence_is_the_readings() -> None:
     assert as_if["span"] == 0.2 and as_if["margin"] == pytest.approx(-0.4) and as_if["rank"] == pytest.approx(1 / 3)
     nothing = evidence_of("q?", Reading((), 1.0), [])
     assert nothing["span"] == 0.0 and nothing["no_answer"] == 1.0
+
+
+def test_the_answer_is_the_span_the_score_rates_highest_not_the_readers_most_probable() -> None:
+    probable = replace(_found(1, "a", 0, 3, "Ajit Doval", 0.09), no_answer=0.33)
+    sure = replace(_found(2, "b", 0, 3, "Putin", 0.07), no_answer=0.03)
+    reading = Reading((probable, sure), 0.03)  # the reader's order: most probable first
+    # a score that trusts a passage sure it holds an answer more than a slightly higher span probability
+    weights = tuple({"span": 1.0, "no_answer": -1.0}.get(name, 0.0) for name in FEATURES)
+    score = AnswerScore(FEATURES, weights, 0.0, 0.2, 0.9)
+    rated = score.rate("Who invited Narendra Modi to visit Moscow?", reading, ["x", "y"])
+    assert [span for _, span, _ in rated] == [sure, probable]
+    assert rated[0][0] == pytest.approx(score.probability(rated[0][2])) and rated[0][0] > rated[1][0]
+    assert rated[0][2]["no_answer"] == 0.03 and rated[0][2]["rank"] == 0.5
+    assert score.rate("q?", Reading((), 1.0), []) == []
 
 
 def test_the_packaged_score_was_fitted_for_the_packaged_reader(tmp_path: Path) -> None:

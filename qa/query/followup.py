@@ -102,6 +102,12 @@ def is_follow_up(question: str) -> bool:
     return bool(_LEADS_ON.search(question) or _PRONOUN.search(question) or elliptic)
 
 
+def has_own_topic(question: str) -> bool:
+    """Whether ``question`` asks about something in words of its own ("and what about
+    defence?"), rather than only leaning on the earlier question ("when?", "and now?")."""
+    return bool(content_stems(question)) and not _BARE_LEAD.match(question)
+
+
 def _names_of(context: str) -> str:
     """The names of ``context``, or all of it when it is short and has none."""
     names = context_terms(context)
@@ -163,7 +169,7 @@ def _resolve(question: str, earlier: FollowUp, phrase: str | None) -> FollowUp:
             return FollowUp(_with_name(question, people[0]))
     if _PRONOUN.search(question):  # "it", "there", or a person not named: the question needs the earlier names
         return FollowUp(question, names, after)
-    if content_stems(question) and not _BARE_LEAD.match(question):
+    if has_own_topic(question):
         return FollowUp(question, names, after)  # its own topic, searched in the earlier subject
     # nothing of its own to search: "when?", "with whose help?", "and now?"
     terms = " ".join(t for t in (_words_of(context), phrase) if t)

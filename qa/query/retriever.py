@@ -18,7 +18,7 @@ import numpy as np
 from qa.embedding import EncoderSettings
 from qa.embedding.encoder import TextEncoder, canonical_model_name
 from qa.errors import IndexIncompatibleError, IndexStateError
-from qa.query.followup import FollowUp, resolve_follow_up
+from qa.query.followup import FollowUp, has_own_topic, resolve_follow_up
 from qa.query.fusion import group_duplicates
 from qa.query.question import check_hits, clean_question, parse_mode
 from qa.query.question_encoder import collection_encoder, index_encoder
@@ -197,8 +197,9 @@ class Retriever:
         """The answer sentence(s) copied from the articles, or ``found=False``.
 
         ``context`` (a follow-up's earlier subject, see ``qa.query.followup``) is searched
-        and embedded with the question, while only the question's own words count as the
-        words an answer sentence must hold.
+        and embedded with the question; the reader reads the question alone when it has
+        words of its own ("and what about defence?"), and with the context when it has
+        none ("when?").
         """
         question, k, search_mode = clean_question(question), check_hits(k), parse_mode(mode)
         search_text = clean_question(f"{question} {context}") if context.strip() else question
@@ -212,7 +213,7 @@ class Retriever:
             self.answer_settings,
             search_mode,
             shared_reader(),
-            read_as=search_text if context.strip() else None,
+            read_as=search_text if context.strip() and not has_own_topic(question) else None,
         )
 
     def answer_follow_up(

@@ -75,15 +75,7 @@ def extract_answer(
     read = list(hits[: settings.read_passages])
     reading = read_hits(reader, read_as or question, read, len(read))
     texts = [hit.text for hit in read]
-    # the score rates each passage's best span; the answer is the one it rates highest
-    rated = sorted(
-        (
-            (score.probability(e), span, e)
-            for span in reading.spans
-            if (e := evidence_of(question, reading, texts, span))
-        ),
-        key=lambda item: -item[0],
-    )
+    rated = score.rate(question, reading, texts)  # the answer's span first
     if not rated:
         evidence = evidence_of(question, reading, texts)
         return declined(question, hits, score.probability(evidence), mode, evidence=evidence)

@@ -35,6 +35,7 @@ from qa.errors import ModelError
 from qa.reading.model import PACKAGED_READER
 from qa.reading.reader import FoundSpan, Reading
 from qa.reading.unknown_names import names_not_in
+from qa.types import Evidence
 
 SCORE_FILE = "answer_score.json"
 PACKAGED_SCORE = PACKAGED_READER / SCORE_FILE
@@ -47,9 +48,7 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
-def evidence_of(
-    question: str, reading: Reading, read: Sequence[str], chosen: FoundSpan | None = None
-) -> dict[str, float]:
+def evidence_of(question: str, reading: Reading, read: Sequence[str], chosen: FoundSpan | None = None) -> Evidence:
     """The features of ``chosen`` (default: the reading's best span) among the spans of
     ``reading``; ``read`` are the texts of the passages read. Raw values, not log-odds."""
     best = chosen or reading.best
@@ -99,6 +98,15 @@ class AnswerScore:
         """The probability that the answer these features describe is right."""
         z = float(feature_vector(evidence, self.features) @ np.asarray(self.weights)) + self.bias
         return float(1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0))))
+
+    def rate(self, question: str, reading: Reading, read: Sequence[str]) -> list[tuple[float, FoundSpan, Evidence]]:
+        """Each span of ``reading`` (of the passages ``read``) with its probability and
+        evidence, the one rated highest first: the answer's span."""
+        rated = []
+        for span in reading.spans:
+            evidence = evidence_of(question, reading, read, span)
+            rated.append((self.probability(evidence), span, evidence))
+        return sorted(rated, key=lambda item: -item[0])
 
     def save(self, path: Path) -> None:
         """Write the score as JSON (what ``load_score`` reads)."""
