@@ -20,6 +20,7 @@ from training.train_reader import (
     arguments,
     encode,
     gold_spans,
+    model_from_checkpoint,
     near_miss_windows,
     question_windows,
     tokenizer,
@@ -158,6 +159,12 @@ def test_a_seeded_run_logs_checkpoints_and_resumes(tmp_path: Path) -> None:
     log = [json.loads(line) for line in (tmp_path / "reader" / "log.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in log if "loss" in row] == [1, 1, 1, 2, 2, 2]
     assert [row["epoch"] for row in log if "scores" in row] == [1, 2]
+    # the model of the last checkpoint (what export_reader --checkpoint exports) is the one saved
+    import torch
+
+    again = model_from_checkpoint(tmp_path / "reader" / "checkpoint.pt", tmp_path / "from-checkpoint")
+    saved, rebuilt = torch.load(tmp_path / "reader" / "model" / "head.pt"), torch.load(again / "head.pt")
+    assert all(torch.equal(saved[name], rebuilt[name]) for name in saved)
 
 
 def test_the_model_card_command_trains_the_same_model_again() -> None:
@@ -182,6 +189,10 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
     ablation = {**training, "settings": {**training["settings"], "news_questions": "bench/results/subset.jsonl"}}
     parsed = arguments().parse_args(training_command(ablation, Path("r/model")).split()[3:])
     assert parsed.news_questions == Path("bench/results/subset.jsonl")
+    assert (parsed.cloze, parsed.start_from) == (None, None)
+    switches = {**training, "settings": {**training["settings"], "cloze": "c.jsonl", "start_from": "span/model"}}
+    parsed = arguments().parse_args(training_command(switches, Path("r/model")).split()[3:])
+    assert (parsed.cloze, parsed.start_from) == (Path("c.jsonl"), Path("span/model"))
     older = training_command(
         {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")
     )

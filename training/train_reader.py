@@ -2,6 +2,7 @@
 
     python -m training.train_reader [--squad A|all] [--epochs 2] [--lr 1e-4] [--batch 16]
         [--negatives 2] [--news-negatives 2] [--unanswerable-negatives 4]
+        [--near-miss-negatives 4] [--cloze FILE] [--start-from RUN/model]
         [--out bench/results/reader] [--limit N]
 
 The reader is all-MiniLM-L6-v2 (the product's own packaged weights, all six layers) with a
@@ -51,6 +52,7 @@ from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
 from qa.reading.scoring import exact_match, f1_score
 from training.data import BBC, CALIBRATION, RESULTS, ROOT, SQUAD, part_of, squad_articles
+from training.loop import SEED, add_run_arguments, run_epochs
 from training.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl, topic_of
 
 RETRIEVED = 10  # passages retrieved per question to find positives and negatives
@@ -61,7 +63,6 @@ NEAR_MISS_NEGATIVES = 4  # more from a near-miss question's own article (default
 MAX_TOKENS = 256
 MAX_QUESTION_TOKENS = 64
 MAX_ANSWER_TOKENS = 30
-SEED = 13
 
 
 @dataclass
@@ -166,11 +167,13 @@ def collect_windows(
     limit: int = 0,
     negatives: tuple[int, int, int, int] = (NEGATIVES, NEGATIVES, UNANSWERABLE_NEGATIVES, NEAR_MISS_NEGATIVES),
     news_questions: Path = NEWS_TRAIN,
+    cloze: Path | None = None,
 ) -> tuple[list[Window], dict[str, list[Window]]]:
     """Training windows, and the held-out gold passages each epoch is scored on. ``negatives``:
     how many no-answer passages to keep per SQuAD or calibration question, per answerable news
     question, per unanswerable news question (retrieved), and from a near-miss question's own
-    article; ``news_questions``: the news questions to learn from (the train split, or a part of it)."""
+    article; ``news_questions``: the news questions to learn from (the train split, or a part of it);
+    ``cloze``: questions made from the archive (``training.cloze_questions``) to learn from besides."""
     kept, news_kept, unanswerable_kept, near_miss_kept = negatives
     from qa.query.retriever import Retriever
 
@@ -204,7 +207,19 @@ def collect_windows(
         hits = seed_retriever.search(q["question"], k=RETRIEVED)
         owner = next((h.citation.article_id for h in hits if gold_spans(h.text, q["answers"])), None)
         windows += question_windows(q, hits, owner, None, kept)
+    if cloze is not None:
+        windows += cloze_windows(read_jsonl(cloze), squad_part)[: limit or None]
     return windows, held_out_windows(limit)
+
+
+def cloze_windows(records: Sequence[dict], squad_part: str) -> list[Window]:
+    """A window for each cloze question (its passage, every occurrence of the answer); those
+    made from SQuAD-half part B only when part B is learnt from too (``squad_part`` "all")."""
+    return [
+        Window(r["question"], r["passage"], [(s, s + len(r["answers"][0])) for s in r["start"]], "cloze", r["answers"])
+        for r in records
+        if r["source"] != "squad" or r["part"] == "A" or squad_part == "all"
+    ]
 
 
 def _sample(questions: list[dict], limit: int) -> list[dict]:
@@ -286,12 +301,12 @@ def encode(tok: Any, windows: Sequence[Window]) -> dict[str, Any]:
 class Reader:
     """The packaged MiniLM encoder with a start/end head (torch; training only)."""
 
-    def __init__(self, seed: int = SEED) -> None:
+    def __init__(self, seed: int = SEED, start_from: Path | None = None) -> None:
         import torch
         from transformers import AutoModel
 
         torch.manual_seed(seed)
-        self.encoder = AutoModel.from_pretrained(packaged_model_dir())
+        self.encoder = AutoModel.from_pretrained(start_from or packaged_model_dir())
         self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2)
 
     def parameters(self) -> list[Any]:
@@ -347,14 +362,6 @@ def span_loss(starts: Any, ends: Any, targets: Sequence[tuple[list[int], list[in
     return torch.stack(losses).mean()
 
 
-def length_batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
-    """Batches of rows of similar length (less padding), in a seeded random order."""
-    order = sorted(range(len(lengths)), key=lambda r: (lengths[r], rng.random()))
-    batches = [order[i : i + size] for i in range(0, len(order), size)]
-    rng.shuffle(batches)
-    return batches
-
-
 def best_span(starts: np.ndarray, ends: np.ndarray, context: Sequence[bool]) -> tuple[int, int, float, float]:
     """The best passage span (start, end, its score) and the no-answer score (``[CLS]``)."""
     positions = np.flatnonzero(np.asarray(context))
@@ -408,59 +415,16 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
     lengths = [len(ids) for ids in encoded["input_ids"]]
     kinds = Counter(w.source for w in encoded["windows"])
     print(json.dumps({"windows": len(lengths), "word_pieces": sum(lengths), "kinds": kinds}), flush=True)
-    reader = Reader()
-    optimiser = torch.optim.AdamW(reader.parameters(), lr=args.lr, weight_decay=0.01)
-    steps_per_epoch = -(-len(lengths) // args.batch)
-    total = steps_per_epoch * args.epochs
-    warmup = max(1, total // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
-    )
-    checkpoint = out / "checkpoint.pt"
-    epoch, done = 0, 0
-    if checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=False)
-        reader.load_state(saved["reader"])
-        optimiser.load_state_dict(saved["optimiser"])
-        schedule.load_state_dict(saved["schedule"])
-        epoch, done = saved["epoch"], saved["done"]
-        print(json.dumps({"resumed": {"epoch": epoch, "step": done}}), flush=True)
-    log = (out / "log.jsonl").open("a", encoding="utf-8")
-    while epoch < args.epochs:
-        batches = length_batches(lengths, args.batch, random.Random(SEED + epoch))
-        reader.train(True)
-        recent: list[float] = []
-        for step in range(done, len(batches)):
-            rows = batches[step]
-            starts, ends = reader.logits(batch_tensors(encoded, rows))
-            loss = span_loss(starts, ends, [encoded["targets"][r] for r in rows])
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(reader.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            recent.append(float(loss.detach()))
-            if (step + 1) % args.log_every == 0:
-                row = {
-                    "epoch": epoch + 1,
-                    "step": step + 1,
-                    "of": len(batches),
-                    "loss": float(np.mean(recent)),
-                    "seconds": round(time.perf_counter() - began, 1),
-                }
-                log.write(json.dumps(row) + "\n")
-                log.flush()
-                print(json.dumps(row), flush=True)
-                recent = []
-            if (step + 1) % args.save_every == 0:
-                _save(checkpoint, reader, optimiser, schedule, epoch, step + 1)
-        epoch, done = epoch + 1, 0
-        scores = {name: score_windows(reader, tok, scored) for name, scored in held_out.items()}
-        row = {"epoch": epoch, "scores": scores, "seconds": round(time.perf_counter() - began, 1)}
-        log.write(json.dumps(row) + "\n")
-        log.flush()
-        print(json.dumps(row), flush=True)
-        _save(checkpoint, reader, optimiser, schedule, epoch, 0)
+    reader = Reader(start_from=getattr(args, "start_from", None))
+
+    def loss_of(rows: list[int]) -> Any:
+        starts, ends = reader.logits(batch_tensors(encoded, rows))
+        return span_loss(starts, ends, [encoded["targets"][r] for r in rows])
+
+    def scores(epoch: int) -> dict[str, Any]:
+        return {name: score_windows(reader, tok, scored) for name, scored in held_out.items()}
+
+    run_epochs(reader, lengths, loss_of, args, scores)
     save_model(reader, tok, out / "model")
     summary = {
         "data": getattr(args, "data", ""),
@@ -481,6 +445,8 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
             },
             "seed": SEED,
             "news_questions": str(getattr(args, "news_questions", NEWS_TRAIN.relative_to(ROOT))),
+            "cloze": str(getattr(args, "cloze", None) or ""),
+            "start_from": str(getattr(args, "start_from", None) or ""),
         },
         "epochs": [
             json.loads(line)
@@ -507,26 +473,9 @@ def model_from_checkpoint(checkpoint: Path, folder: Path) -> Path:
     import torch
 
     reader = Reader()
-    reader.load_state(torch.load(checkpoint, weights_only=False)["reader"])
+    reader.load_state(torch.load(checkpoint, weights_only=False)["model"])
     save_model(reader, tokenizer(), folder)
     return folder
-
-
-def _save(path: Path, reader: Reader, optimiser: Any, schedule: Any, epoch: int, done: int) -> None:
-    import torch
-
-    partial = path.with_suffix(".partial")
-    torch.save(
-        {
-            "reader": reader.state(),
-            "optimiser": optimiser.state_dict(),
-            "schedule": schedule.state_dict(),
-            "epoch": epoch,
-            "done": done,
-        },
-        partial,
-    )
-    partial.replace(path)
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -559,7 +508,6 @@ def arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="about N questions of each source (quick looks and tests)")
     parser.add_argument(
         "--news-questions",
@@ -567,9 +515,19 @@ def arguments() -> argparse.ArgumentParser:
         default=NEWS_TRAIN,
         help="the news questions to learn from (default: the train split; a subset for an ablation)",
     )
-    parser.add_argument("--log-every", type=int, default=20)
-    parser.add_argument("--save-every", type=int, default=100)
-    parser.add_argument("--out", type=Path, default=RESULTS / "reader")
+    parser.add_argument(
+        "--cloze",
+        type=Path,
+        default=None,
+        help="cloze questions made from the archive (python -m training.cloze_questions) to learn from besides",
+    )
+    parser.add_argument(
+        "--start-from",
+        type=Path,
+        default=None,
+        help="an encoder to begin from instead of the packaged one (python -m training.span_pretraining's RUN/model)",
+    )
+    add_run_arguments(parser, RESULTS / "reader")
     return parser
 
 
@@ -580,13 +538,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.limit,
         (args.negatives, args.news_negatives, args.unanswerable_negatives, args.near_miss_negatives),
         args.news_questions,
+        args.cloze,
     )
     news = args.news_questions.resolve()
     args.news_questions = news.relative_to(ROOT) if news.is_relative_to(ROOT) else news
     args.data = (
         f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}, {args.news_questions} "
         f"({len(read_jsonl(news))} news questions), eval/calibration-questions.jsonl; "
-        f"negatives: retrieved passages without a gold string (top {RETRIEVED})"
+        + (f"cloze questions {args.cloze}; " if args.cloze else "")
+        + f"negatives: retrieved passages without a gold string (top {RETRIEVED})"
     )
     print(json.dumps(train(windows, held_out, args)))
     return 0
