@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from training.data import SQUAD, squad_articles
+from training.data import SQUAD, part_of, squad_articles
 from training.news_questions import allowed_articles, article_text, split_of
 from training.train_reader import squad_paragraph
 
@@ -28,7 +28,7 @@ def squad_texts() -> list[tuple[str, str, str]]:
         paragraphs[path.stem.split("_")[0]].append(" ".join(squad_paragraph(path.stem).split()))
     order = squad_articles()
     return [
-        (number, "\n".join(texts), "A" if order.index(number) % 2 == 0 else "B")
+        (number, "\n".join(texts), part_of({"articles": [number]}, order))
         for number, texts in paragraphs.items()
         if number in order
     ]
