@@ -99,7 +99,27 @@ def test_a_seeded_run_saves_an_encoder_the_reader_begins_from(tmp_path: Path) ->
 )
 def test_the_command_pretrains_on_the_archive(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "span"
-    assert main(["--limit", "1", "--windows", "2", "--batch", "2", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--squad",
+                "A",
+                "--limit",
+                "1",
+                "--windows",
+                "2",
+                "--epochs",
+                "1",
+                "--lr",
+                "5e-5",
+                "--batch",
+                "2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["windows"] == 2 and summary["settings"]["squad"] == "A"
     assert (out / "model" / "pretraining.json").is_file() and (out / "checkpoint.pt").is_file()
