@@ -71,7 +71,10 @@ def test_the_set_is_as_large_and_varied_as_its_readme_says() -> None:
     assert figures["gold_outside_most_alike_sentence"] >= 0.10
     assert set(figures["types"]) == set(TYPES) and set(figures["kinds"]) == set(KINDS)
     train, dev = stats(read_jsonl(NEWS_QA / "train.jsonl")), stats(read_jsonl(NEWS_QA / "dev.jsonl"))
-    assert 0.20 <= dev["questions"] / (train["questions"] + dev["questions"]) <= 0.40
+    # dev holds about 30% of the train and dev stories (by headline hash); questions written
+    # later for training only (drafts/deeper-*) make train's share of questions larger
+    assert 0.20 <= dev["articles"] / (train["articles"] + dev["articles"]) <= 0.40
+    assert dev["questions"] >= 800 and dev["questions"] / (train["questions"] + dev["questions"]) >= 0.10
     assert train["kinds"]["near-miss"] + dev["kinds"]["near-miss"] >= 400 and dev["kinds"]["near-miss"] >= 50
     readme = (NEWS_QA / "README.md").read_text(encoding="utf-8")
     assert f"{figures['questions']:,} questions" in readme and f"{figures['articles']:,} articles" in readme
