@@ -5,7 +5,7 @@
 Warm: the news questions' dev split over the whole BBC index, each question answered
 (retrieval, then the reader over the top passages) and only searched (retrieval alone),
 interleaved, after one warm-up question each. Cold: ``qa ask`` as a new process, start to
-answer, median of 5 (the reader's 35 MB ONNX file is loaded on the first answer).
+answer, median of 5 (the reader's ONNX file is loaded on the first answer).
 """
 
 from __future__ import annotations

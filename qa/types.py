@@ -131,9 +131,10 @@ class AnswerSentence:
 
 
 Evidence = dict[str, float]
-"""What the answer score read (``qa.reading.answer_score.FEATURES``: the reader's best span's
+"""What the answer score read (``qa.reading.answer_score.FEATURES``: the answer span's
 probability, its passage's and the least probability of "no answer", its margin, agreement,
-rank, and whether a name of the question went unread), raw values by name."""
+share of all span probability, rank, and whether a name of the question went unread), raw
+values by name."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from qa.reading.answer_score import FEATURES, PACKAGED_SCORE, AnswerScore, evide
 from qa.reading.compose import figures, sentence_holding
 from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, ReaderModel, WindowReading, read_card
 from qa.reading.reader import FoundSpan, Reading
-from qa.reading.spans import best_span, best_spans
+from qa.reading.spans import best_span, best_spans, span_mass, top_spans
 from qa.types import Citation, Hit, Passage, Span
 
 
@@ -46,8 +46,21 @@ def test_an_end_before_its_start_is_never_chosen_and_no_answer_wins_nothing() ->
     silent = _reading([9.0, 0.0, 0.0, 0.0], [9.0, 0.0, 0.0, 0.0])
     assert best_span(silent).no_answer > 0.99  # type: ignore[union-attr]
     assert best_span(_reading([1.0, 1.0], [1.0, 1.0], passage_from=2)) is None
-    ranked = best_spans([silent, _reading([0.0, 0.0, 0.0, 9.0], [0.0, 0.0, 0.0, 9.0])])
+    ranked = best_spans([silent, _reading([0.0, 0.0, 0.0, 9.0], [0.0, 0.0, 0.0, 9.0])], per_window=1)
     assert [s.window for s in ranked] == [1, 0]
+
+
+def test_a_windows_second_span_is_the_best_that_does_not_overlap_the_first() -> None:
+    """Word pieces 3-4 are the most probable answer, 5 the runner-up; 4-5 overlaps the first
+    and is never the second span, however probable."""
+    reading = _reading([0.0, -9.0, 0.0, 6.0, 0.0, 4.0], [0.0, -9.0, 0.0, 0.0, 6.0, 5.0])
+    first, second = top_spans(reading, count=2)
+    assert (first.start, first.end) == (4, 11) and (second.start, second.end) == (12, 15)
+    assert first.probability > second.probability and first.no_answer == second.no_answer
+    assert [s.window for s in best_spans([reading, reading])] == [0, 1, 0, 1]  # two per window, most probable first
+    every_span = span_mass(reading)  # P(start) * P(end) summed over the allowed pairs
+    assert first.probability + second.probability < every_span < 1.0 - first.no_answer + 1e-9
+    assert top_spans(_reading([1.0, 1.0], [1.0, 1.0]), count=2) == [] and span_mass(_reading([1.0], [1.0])) == 0.0
 
 
 def test_a_span_never_runs_across_a_line_break() -> None:
@@ -117,9 +130,9 @@ def test_the_scores_evidence_is_the_readings() -> None:
         _found(3, "c", 0, 3, "90%", 0.2),
     )
     same = replace(same, text="45%")
-    reading = Reading((best, other, same), 0.05)
+    reading = Reading((best, other, same), 0.05, (0.8, 0.3, 0.1))
     evidence = evidence_of("What share of Indian arms imports come from Russia?", reading, ["Russia's share is 45%"])
-    assert set(evidence) == set(FEATURES)
+    assert set(evidence) == set(FEATURES) and evidence["share"] == pytest.approx(0.5)  # 0.6 of the 1.2 read
     assert evidence["span"] == 0.6 and evidence["no_answer"] == 0.1 and evidence["least_no_answer"] == 0.05
     assert evidence["margin"] == pytest.approx(0.4) and evidence["agreement"] == pytest.approx(0.1)
     assert evidence["rank"] == 1.0 and evidence["name_unread"] == 0.0
@@ -128,7 +141,8 @@ def test_the_scores_evidence_is_the_readings() -> None:
     as_if = evidence_of("q?", reading, ["x"], chosen=other)  # another span judged as if it were the answer
     assert as_if["span"] == 0.2 and as_if["margin"] == pytest.approx(-0.4) and as_if["rank"] == pytest.approx(1 / 3)
     nothing = evidence_of("q?", Reading((), 1.0), [])
-    assert nothing["span"] == 0.0 and nothing["no_answer"] == 1.0
+    assert nothing["span"] == 0.0 and nothing["no_answer"] == 1.0 and nothing["share"] == 0.0
+    assert reading.first(2).masses == (0.8, 0.3) and reading.first(2).spans == (best, same)
 
 
 def test_the_answer_is_the_span_the_score_rates_highest_not_the_readers_most_probable() -> None:

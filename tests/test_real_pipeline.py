@@ -61,7 +61,7 @@ def test_dev_questions_are_found_answered_and_the_unanswerable_declined(retrieve
 _READER_MISSES = "the reader of 2026-12-06 misses it (docs/quality.md, the seed questions)"
 
 
-@pytest.mark.xfail(strict=True, reason=f"11 of 16 right, bar 15: {_READER_MISSES}")
+@pytest.mark.xfail(strict=True, reason=f"12 of 16 right, bar 15: {_READER_MISSES}")
 def test_dev_questions_are_answered_right(retriever: Retriever) -> None:
     answerable = [q for q in dev_questions() if q["answers"]]
     right = 0
@@ -110,7 +110,6 @@ def test_a_question_naming_what_no_article_mentions_is_declined_with_the_name(re
     assert misspelt.found and not misspelt.unknown_names
 
 
-@pytest.mark.xfail(strict=True, reason=f"one article cited, P(no answer) 0.97-0.99 in every passage: {_READER_MISSES}")
 def test_two_articles_with_the_same_fact_are_both_cited(retriever: Retriever) -> None:
     answer = retriever.answer("When will Putin visit India?")
     first = answer.sentences[0]
@@ -144,17 +143,26 @@ def test_chat_follow_up_is_answered_in_context(retriever: Retriever) -> None:
     assert "Taken as" in reply and ("Shoigu" in reply or "Shoygu" in reply)
 
 
-def test_a_new_topic_is_answered_in_the_previous_subject(retriever: Retriever) -> None:
-    first = retriever.answer("Who met Ajit Doval in Moscow?")
-    taken, answer = retriever.answer_follow_up("and what about defence?", ["Who met Ajit Doval in Moscow?"])
+def test_a_follow_up_is_taken_in_the_previous_subject(retriever: Retriever) -> None:
+    taken, _ = retriever.answer_follow_up("and what about defence?", ["Who met Ajit Doval in Moscow?"])
     assert taken.question == "and what about defence?" and "Ajit Doval" in taken.context
-    # a defence sentence (British or American spelling), not the meeting sentence again
-    assert answer.found and "defen" in answer.text.lower() and answer.text != first.text
     # a pronoun becomes the previous answer's name
     taken, _ = retriever.answer_follow_up(
         "What did he say about Putin's visit?", ["Who is India's National Security Adviser?"]
     )
     assert taken.question == "What did Ajit Doval say about Putin's visit?"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="declined: read alone, the vague follow-up spreads the reader's belief (share 0.23, score 0.12, "
+    "cut-off 0.15; docs/quality.md, follow-ups)",
+)
+def test_a_new_topic_is_answered_in_the_previous_subject(retriever: Retriever) -> None:
+    first = retriever.answer("Who met Ajit Doval in Moscow?")
+    _, answer = retriever.answer_follow_up("and what about defence?", ["Who met Ajit Doval in Moscow?"])
+    # a defence sentence (British or American spelling), not the meeting sentence again
+    assert answer.found and "defen" in answer.text.lower() and answer.text != first.text
 
 
 def test_what_the_previous_answers_person_said_is_answered(retriever: Retriever) -> None:

@@ -8,7 +8,7 @@ Asks every question of the news dev split (answerable, unanswerable and near-mis
 index of the whole BBC archive as ``qa eval`` asks it, and has the packaged reader read the
 top ``--passages`` passages. A question that names what no article mentions is declined
 before the score is consulted. The score (``qa.reading.answer_score``) is fitted on every
-passage's best span to predict "this span holds a gold string" (never, for an unanswerable
+span read (the two best of each passage) to predict "this span holds a gold string" (never, for an unanswerable
 question); the answer is the span it rates highest, and its cut-offs are chosen on those (``qa.reading.fit_score``: decline below the
 highest cut-off that keeps 0.90 of the answerable questions answered; bold from the lowest
 at which 0.85 of the spans shown are right). It writes the score beside the reader with the
@@ -30,7 +30,7 @@ from qa.query.retriever import Retriever
 from qa.reading.answer_score import FEATURES, PACKAGED_SCORE
 from qa.reading.compose import sentence_holding
 from qa.reading.fit_score import Labelled, fit_score, operating_points
-from qa.reading.reader import Reading, read_hits, shared_reader
+from qa.reading.reader import FoundSpan, Reading, read_hits, shared_reader
 from qa.reading.unknown_names import unknown_names
 from training.data import BBC, RESULTS, ROOT
 from training.news_questions import NEWS_QA, read_jsonl
@@ -48,7 +48,7 @@ class Read:
     unknown: bool  # declined before the score for a name no article mentions
     reading: Reading  # of the first ``MOST_PASSAGES`` passages
     texts: tuple[str, ...]  # those passages
-    sentences: dict[int, str]  # the sentence holding each passage's best span, by hit number
+    sentences: dict[FoundSpan, str]  # the sentence holding each span read
 
     def labelled(self, passages: int) -> Labelled:
         """The question as ``fit_score`` sees it when the reader reads ``passages`` passages."""
@@ -66,7 +66,7 @@ def read_all(index: Path, questions: Sequence[dict], passages: int = MOST_PASSAG
         assert lookup is not None, f"the index {index} is empty"
         unknown = bool(unknown_names(q["question"], lookup.vocabulary))
         reading = read_hits(reader, q["question"], hits, passages)
-        sentences = {s.hit_number: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
+        sentences = {s: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
         done.append(
             Read(
                 q["question"],

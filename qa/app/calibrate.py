@@ -10,16 +10,20 @@ from qa.query.retriever import Retriever
 from qa.reading.answer_score import AnswerScore, evidence_of
 from qa.reading.compose import sentence_holding
 from qa.reading.fit_score import Candidate, Labelled, fit_score
-from qa.reading.reader import Reading, read_hits, shared_reader
+from qa.reading.reader import FoundSpan, Reading, read_hits, shared_reader
 from qa.reading.unknown_names import unknown_names
 from qa.types import SearchMode
 
 
 def label(
-    question: str, answers: Sequence[str], reading: Reading, texts: Sequence[str], sentences: Mapping[int, str]
+    question: str,
+    answers: Sequence[str],
+    reading: Reading,
+    texts: Sequence[str],
+    sentences: Mapping[FoundSpan, str],
 ) -> Labelled:
     """``question`` with gold ``answers`` as the fit sees it: each span of ``reading`` (of the
-    passages ``texts``), labelled by the sentence holding it (``sentences``, by hit number)."""
+    passages ``texts``), labelled by the sentence holding it (``sentences``, by span)."""
     golds = [normalise_answer(a) for a in answers if a.strip()]
 
     def holds(text: str) -> bool:
@@ -27,7 +31,7 @@ def label(
 
     return Labelled(
         tuple(
-            Candidate(evidence_of(question, reading, texts, span), holds(sentences[span.hit_number]), holds(span.text))
+            Candidate(evidence_of(question, reading, texts, span), holds(sentences[span]), holds(span.text))
             for span in reading.spans
         ),
         bool(golds),
@@ -47,7 +51,7 @@ def calibrate_score(retriever: Retriever, questions: Sequence[dict], mode: Searc
             labelled.append(Labelled((), bool(answers)))
             continue
         reading = read_hits(shared_reader(), q["question"], hits, passages)
-        sentences = {s.hit_number: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
+        sentences = {s: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
         labelled.append(label(q["question"], answers, reading, [h.text for h in hits[:passages]], sentences))
     if len({c.right for q in labelled for c in q.candidates}) < 2:
         raise UsageError(

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = (
     "Who is India's National Security Adviser?",
-    "Why did the US double tariffs on Indian goods?",
+    "How much did trade between India and Russia reach?",
     "What share of Indian weapons came from Russia about seven years ago?",
     "What is the capital of Australia?",
 )

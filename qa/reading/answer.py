@@ -1,8 +1,8 @@
 """Answers without a generative model: the reader's span, in the sentence that holds it, or a decline.
 
 A question that names what no article mentions is declined first (``unknown_names``).
-Otherwise the extractive reader reads the top passages and marks its best span in each
-(``reader``). One calibrated probability that an answer is right (``answer_score``) rates
+Otherwise the extractive reader reads the top passages and marks its two best spans in
+each (``reader``). One calibrated probability that an answer is right (``answer_score``) rates
 each span; the answer is the sentence holding the span it rates highest, copied verbatim
 (``compose``). That probability decides the rest: below its lower cut-off the question is declined, from its upper cut-off
 on the span is shown in bold. Other articles whose confident span is the same are cited

@@ -1,13 +1,15 @@
 """One answerability score: the probability that the reader's answer is right, from its own evidence.
 
-The reader reads the top passages and marks its best span in each; the score rates each of
-those spans from what the reader found (``qa.reading.reader.Reading``):
+The reader reads the top passages and marks its two best spans in each; the score rates each
+of those spans from what the reader found (``qa.reading.reader.Reading``):
 
 - ``span``: the span's probability in its passage (start times end, ``[CLS]`` included);
 - ``no_answer``: that passage's probability of "no answer";
 - ``least_no_answer``: the least probability of "no answer" over the passages read;
 - ``margin``: the span's probability less that of the most probable span with other text;
 - ``agreement``: the summed probability of other passages' spans with the same text;
+- ``share``: the span's probability as a share of all the probability the reader put on
+  any span of the passages read (how much of its belief, across passages, this span holds);
 - ``rank``: one over the retrieval rank of the passage the span is in;
 - ``name_unread``: 1 when a name of two words or more of the question is in no passage read.
 
@@ -39,7 +41,7 @@ from qa.types import Evidence
 
 SCORE_FILE = "answer_score.json"
 PACKAGED_SCORE = PACKAGED_READER / SCORE_FILE
-FEATURES = ("span", "no_answer", "least_no_answer", "margin", "agreement", "rank", "name_unread")
+FEATURES = ("span", "no_answer", "least_no_answer", "margin", "agreement", "share", "rank", "name_unread")
 _LOG_ODDS = frozenset({"span", "no_answer", "least_no_answer"})
 _EPSILON = 1e-4
 
@@ -61,6 +63,7 @@ def evidence_of(question: str, reading: Reading, read: Sequence[str], chosen: Fo
         "least_no_answer": reading.no_answer,
         "margin": best.probability - max((s.probability for s in others if not _same(s.text, best.text)), default=0.0),
         "agreement": sum(s.probability for s in others if _same(s.text, best.text)),
+        "share": best.probability / reading.mass if reading.mass > 0.0 else 0.0,
         "rank": 1.0 / best.hit_number,
         "name_unread": float(bool(names_not_in(question, read))),
     }

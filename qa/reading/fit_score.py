@@ -2,7 +2,7 @@
 
 Used by ``training.fit_answer_score`` (the shipped score, on the news dev split) and by ``qa eval
 FILE --calibrate`` (a score for your own questions). A question brings one candidate per
-passage read (that passage's best span): its evidence, whether the sentence holding it holds a
+span read (the reader's two best in each passage): its evidence, whether the sentence holding it holds a
 gold string, and whether the span does. The weights are fitted on every candidate to predict
 "the span holds a gold string" (then its sentence does too), so the score rates any
 passage's span; the answer is the candidate it rates highest, and each question counts
@@ -32,7 +32,7 @@ CUT_OFFS = tuple(round(0.01 * i, 2) for i in range(1, 100))
 
 @dataclass(frozen=True)
 class Candidate:
-    """One passage's best span as the fit sees it."""
+    """One span read, as the fit sees it."""
 
     evidence: Evidence
     right: bool  # the sentence holding the span holds a gold string

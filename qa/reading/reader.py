@@ -1,8 +1,9 @@
-"""Read the top passages: the reader's best span in each, placed in the cited files.
+"""Read the top passages: the reader's best spans in each, placed in the cited files.
 
 All windows are read in one runtime call; a window is a retrieved passage (the unit the
-reader was trained on). The best span across windows is the answer's phrase; the others
-are what another article says in answer to the same question.
+reader was trained on). The answer score rates every span found (``answer_score``): the one
+it rates highest is the answer's phrase; the others are what another article says in answer
+to the same question.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.reading.model import PACKAGED_READER, ReaderModel
-from qa.reading.spans import best_spans
+from qa.reading.spans import SPANS_PER_PASSAGE, best_spans, span_mass
 from qa.types import Hit
 
 _SHARED: dict[Path, ReaderModel] = {}
@@ -39,15 +40,21 @@ class Reading:
 
     spans: tuple[FoundSpan, ...]
     no_answer: float  # the least P(no answer) over the windows read
+    masses: tuple[float, ...] = ()  # the probability of all spans of each window read, in hit order
 
     @property
     def best(self) -> FoundSpan | None:
         return self.spans[0] if self.spans else None
 
+    @property
+    def mass(self) -> float:
+        """The probability the reader put on any span, summed over the windows read."""
+        return sum(self.masses)
+
     def first(self, passages: int) -> Reading:
         """What reading only the first ``passages`` passages would have found."""
         spans = tuple(s for s in self.spans if s.hit_number <= passages)
-        return Reading(spans, min((s.no_answer for s in spans), default=1.0))
+        return Reading(spans, min((s.no_answer for s in spans), default=1.0), self.masses[:passages])
 
 
 def shared_reader(folder: Path = PACKAGED_READER) -> ReaderModel:
@@ -58,11 +65,13 @@ def shared_reader(folder: Path = PACKAGED_READER) -> ReaderModel:
         return _SHARED[folder]
 
 
-def read_hits(reader: ReaderModel, question: str, hits: Sequence[Hit], passages: int) -> Reading:
-    """The reader's best span in each of the first ``passages`` hits."""
+def read_hits(
+    reader: ReaderModel, question: str, hits: Sequence[Hit], passages: int, per_passage: int = SPANS_PER_PASSAGE
+) -> Reading:
+    """The reader's ``per_passage`` best spans in each of the first ``passages`` hits."""
     windows = list(hits[:passages])
     readings = reader.read(question, [hit.text for hit in windows])
-    spans = best_spans(readings)
+    spans = best_spans(readings, per_passage)
     found = []
     for span in spans:
         hit = windows[span.window]
@@ -80,4 +89,5 @@ def read_hits(reader: ReaderModel, question: str, hits: Sequence[Hit], passages:
                     span.no_answer,
                 )
             )
-    return Reading(tuple(found), min((s.no_answer for s in spans), default=1.0))
+    masses = tuple(span_mass(reading) for reading in readings)
+    return Reading(tuple(found), min((s.no_answer for s in spans), default=1.0), masses)

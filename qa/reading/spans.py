@@ -1,4 +1,4 @@
-"""From the reader's logits to answer spans: the best span of each window, with its probability.
+"""From the reader's logits to answer spans: the best spans of each window, with their probabilities.
 
 Within a window, start and end probabilities are a softmax over the passage's word pieces
 and ``[CLS]`` (the reader was trained to put its mass on ``[CLS]`` when a passage does not
@@ -16,11 +16,12 @@ import numpy as np
 from qa.reading.model import WindowReading
 
 MAX_ANSWER_TOKENS = 30
+SPANS_PER_PASSAGE = 2  # spans of each passage the answer score rates (chosen on news dev)
 
 
 @dataclass(frozen=True)
 class ReadSpan:
-    """The reader's best span in one window: ``[start, end)`` in the window's passage text."""
+    """A span the reader marked in one window: ``[start, end)`` in the window's passage text."""
 
     window: int
     start: int
@@ -44,9 +45,9 @@ def _line_numbers(reading: WindowReading, positions: np.ndarray) -> np.ndarray:
     return np.array([breaks[reading.offsets[p][0]] for p in positions], dtype=np.int64)
 
 
-def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANSWER_TOKENS) -> ReadSpan | None:
-    """The most probable span of at most ``max_tokens`` word pieces within one line of the
-    passage (an answer never runs into the next paragraph), or None for an empty passage."""
+def _span_grid(reading: WindowReading, max_tokens: int) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The passage's word pieces, ``P(start) * P(end)`` of every allowed span over them (at
+    most ``max_tokens`` long, within one line; 0 elsewhere) and ``P(no answer)``."""
     positions = np.flatnonzero(reading.in_passage)
     if not len(positions):
         return None
@@ -54,19 +55,50 @@ def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANS
     allowed[0] = True
     starts = _softmax(reading.start_logits, allowed)
     ends = _softmax(reading.end_logits, allowed)
-    s, e = starts[positions], ends[positions]
-    grid = s[:, None] * e[None, :]
+    grid = starts[positions][:, None] * ends[positions][None, :]
     band = np.triu(np.ones_like(grid, dtype=bool)) & ~np.triu(np.ones_like(grid, dtype=bool), max_tokens)
     lines = _line_numbers(reading, positions)
     band &= lines[:, None] == lines[None, :]
-    grid = np.where(band, grid, 0.0)
-    first, last = np.unravel_index(int(np.argmax(grid)), grid.shape)
-    start = reading.offsets[int(positions[first])][0]
-    end = reading.offsets[int(positions[last])][1]
-    return ReadSpan(window, start, end, float(grid[first, last]), float(starts[0] * ends[0]))
+    return positions, np.where(band, grid, 0.0), float(starts[0] * ends[0])
 
 
-def best_spans(readings: Sequence[WindowReading]) -> list[ReadSpan]:
-    """Each window's best span, most probable first."""
-    found = [span for number, reading in enumerate(readings) if (span := best_span(reading, number)) is not None]
+def top_spans(
+    reading: WindowReading, window: int = 0, count: int = SPANS_PER_PASSAGE, max_tokens: int = MAX_ANSWER_TOKENS
+) -> list[ReadSpan]:
+    """The ``count`` most probable spans of one window that do not overlap, each of at most
+    ``max_tokens`` word pieces within one line of the passage (an answer never runs into the
+    next paragraph), most probable first; none for an empty passage."""
+    found = _span_grid(reading, max_tokens)
+    if found is None:
+        return []
+    positions, grid, no_answer = found
+    grid = grid.copy()
+    spans: list[ReadSpan] = []
+    for _ in range(count):
+        first, last = np.unravel_index(int(np.argmax(grid)), grid.shape)
+        if spans and grid[first, last] <= 0.0:
+            break
+        start = reading.offsets[int(positions[first])][0]
+        end = reading.offsets[int(positions[last])][1]
+        spans.append(ReadSpan(window, start, end, float(grid[first, last]), no_answer))
+        grid[first : last + 1, :] = 0.0  # spans that start inside this one
+        grid[:first, first:] = 0.0  # spans that start before it and reach into it
+    return spans
+
+
+def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANSWER_TOKENS) -> ReadSpan | None:
+    """The most probable span of one window (see ``top_spans``), or None for an empty passage."""
+    spans = top_spans(reading, window, 1, max_tokens)
+    return spans[0] if spans else None
+
+
+def span_mass(reading: WindowReading, max_tokens: int = MAX_ANSWER_TOKENS) -> float:
+    """The probability the reader puts on all allowed spans of one window together."""
+    found = _span_grid(reading, max_tokens)
+    return float(found[1].sum()) if found is not None else 0.0
+
+
+def best_spans(readings: Sequence[WindowReading], per_window: int = SPANS_PER_PASSAGE) -> list[ReadSpan]:
+    """The ``per_window`` best spans of each window, most probable first."""
+    found = [span for number, reading in enumerate(readings) for span in top_spans(reading, number, per_window)]
     return sorted(found, key=lambda span: -span.probability)
