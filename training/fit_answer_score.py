@@ -24,11 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.app.calibrate import label
+from qa.app.calibrate import answer_sentences, label
 from qa.app.evaluate import MRR_DEPTH
 from qa.query.retriever import Retriever
 from qa.reading.answer_score import FEATURES, PACKAGED_SCORE
-from qa.reading.compose import sentence_holding
 from qa.reading.fit_score import Labelled, fit_score, operating_points
 from qa.reading.reader import FoundSpan, Reading, read_hits, shared_reader
 from qa.reading.unknown_names import unknown_names
@@ -66,7 +65,7 @@ def read_all(index: Path, questions: Sequence[dict], passages: int = MOST_PASSAG
         assert lookup is not None, f"the index {index} is empty"
         unknown = bool(unknown_names(q["question"], lookup.vocabulary))
         reading = read_hits(reader, q["question"], hits, passages)
-        sentences = {s: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
+        sentences = answer_sentences(reading, hits, lookup)
         done.append(
             Read(
                 q["question"],

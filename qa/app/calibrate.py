@@ -12,7 +12,8 @@ from qa.reading.compose import sentence_holding
 from qa.reading.fit_score import Candidate, Labelled, fit_score
 from qa.reading.reader import FoundSpan, Reading, read_hits, shared_reader
 from qa.reading.unknown_names import unknown_names
-from qa.types import SearchMode
+from qa.store.search_index import PassageLookup
+from qa.types import Hit, SearchMode
 
 
 def label(
@@ -38,6 +39,11 @@ def label(
     )
 
 
+def answer_sentences(reading: Reading, hits: Sequence[Hit], lookup: PassageLookup) -> dict[FoundSpan, str]:
+    """The sentence holding each span of ``reading`` (what ``label`` judges it by)."""
+    return {s: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
+
+
 def calibrate_score(retriever: Retriever, questions: Sequence[dict], mode: SearchMode = "hybrid") -> AnswerScore:
     """Fit the answer score and its cut-offs on labelled questions (answerable: a non-empty
     ``answers`` list), for the reader in use (``qa.reading.fit_score``)."""
@@ -51,8 +57,15 @@ def calibrate_score(retriever: Retriever, questions: Sequence[dict], mode: Searc
             labelled.append(Labelled((), bool(answers)))
             continue
         reading = read_hits(shared_reader(), q["question"], hits, passages)
-        sentences = {s: sentence_holding(s, hits[s.hit_number - 1], lookup)[1] for s in reading.spans}
-        labelled.append(label(q["question"], answers, reading, [h.text for h in hits[:passages]], sentences))
+        labelled.append(
+            label(
+                q["question"],
+                answers,
+                reading,
+                [h.text for h in hits[:passages]],
+                answer_sentences(reading, hits, lookup),
+            )
+        )
     if len({c.right for q in labelled for c in q.candidates}) < 2:
         raise UsageError(
             "--calibrate needs questions answered right and others answered wrong or unanswerable (an empty answers list): add some of each"

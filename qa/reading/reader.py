@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.reading.model import PACKAGED_READER, ReaderModel
-from qa.reading.spans import SPANS_PER_PASSAGE, best_spans, span_mass
+from qa.reading.spans import SPANS_PER_PASSAGE, read_windows
 from qa.types import Hit
 
 _SHARED: dict[Path, ReaderModel] = {}
@@ -71,7 +71,7 @@ def read_hits(
     """The reader's ``per_passage`` best spans in each of the first ``passages`` hits."""
     windows = list(hits[:passages])
     readings = reader.read(question, [hit.text for hit in windows])
-    spans = best_spans(readings, per_passage)
+    spans, masses = read_windows(readings, per_passage)
     found = []
     for span in spans:
         hit = windows[span.window]
@@ -89,5 +89,4 @@ def read_hits(
                     span.no_answer,
                 )
             )
-    masses = tuple(span_mass(reading) for reading in readings)
     return Reading(tuple(found), min((s.no_answer for s in spans), default=1.0), masses)

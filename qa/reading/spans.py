@@ -62,16 +62,10 @@ def _span_grid(reading: WindowReading, max_tokens: int) -> tuple[np.ndarray, np.
     return positions, np.where(band, grid, 0.0), float(starts[0] * ends[0])
 
 
-def top_spans(
-    reading: WindowReading, window: int = 0, count: int = SPANS_PER_PASSAGE, max_tokens: int = MAX_ANSWER_TOKENS
+def _best_in(
+    reading: WindowReading, window: int, positions: np.ndarray, grid: np.ndarray, no_answer: float, count: int
 ) -> list[ReadSpan]:
-    """The ``count`` most probable spans of one window that do not overlap, each of at most
-    ``max_tokens`` word pieces within one line of the passage (an answer never runs into the
-    next paragraph), most probable first; none for an empty passage."""
-    found = _span_grid(reading, max_tokens)
-    if found is None:
-        return []
-    positions, grid, no_answer = found
+    """The ``count`` most probable spans of ``grid`` that do not overlap, most probable first."""
     grid = grid.copy()
     spans: list[ReadSpan] = []
     for _ in range(count):
@@ -86,6 +80,16 @@ def top_spans(
     return spans
 
 
+def top_spans(
+    reading: WindowReading, window: int = 0, count: int = SPANS_PER_PASSAGE, max_tokens: int = MAX_ANSWER_TOKENS
+) -> list[ReadSpan]:
+    """The ``count`` most probable spans of one window that do not overlap, each of at most
+    ``max_tokens`` word pieces within one line of the passage (an answer never runs into the
+    next paragraph), most probable first; none for an empty passage."""
+    found = _span_grid(reading, max_tokens)
+    return _best_in(reading, window, *found, count) if found is not None else []
+
+
 def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANSWER_TOKENS) -> ReadSpan | None:
     """The most probable span of one window (see ``top_spans``), or None for an empty passage."""
     spans = top_spans(reading, window, 1, max_tokens)
@@ -95,10 +99,28 @@ def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANS
 def span_mass(reading: WindowReading, max_tokens: int = MAX_ANSWER_TOKENS) -> float:
     """The probability the reader puts on all allowed spans of one window together."""
     found = _span_grid(reading, max_tokens)
+    return _mass(found)
+
+
+def _mass(found: tuple[np.ndarray, np.ndarray, float] | None) -> float:
     return float(found[1].sum()) if found is not None else 0.0
+
+
+def read_windows(
+    readings: Sequence[WindowReading], per_window: int = SPANS_PER_PASSAGE
+) -> tuple[list[ReadSpan], tuple[float, ...]]:
+    """The ``per_window`` best spans of each window, most probable first, and each window's
+    ``span_mass``, from one grid per window."""
+    spans: list[ReadSpan] = []
+    masses = []
+    for number, reading in enumerate(readings):
+        found = _span_grid(reading, MAX_ANSWER_TOKENS)
+        if found is not None:
+            spans.extend(_best_in(reading, number, *found, per_window))
+        masses.append(_mass(found))
+    return sorted(spans, key=lambda span: -span.probability), tuple(masses)
 
 
 def best_spans(readings: Sequence[WindowReading], per_window: int = SPANS_PER_PASSAGE) -> list[ReadSpan]:
     """The ``per_window`` best spans of each window, most probable first."""
-    found = [span for number, reading in enumerate(readings) for span in top_spans(reading, number, per_window)]
-    return sorted(found, key=lambda span: -span.probability)
+    return read_windows(readings, per_window)[0]
