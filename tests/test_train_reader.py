@@ -167,6 +167,42 @@ def test_a_seeded_run_logs_checkpoints_and_resumes(tmp_path: Path) -> None:
     assert all(torch.equal(saved[name], rebuilt[name]) for name in saved)
 
 
+def test_a_run_with_average_saves_the_moving_average_of_its_weights(tmp_path: Path) -> None:
+    """``--average DECAY``: the average is scored beside the weights after each epoch, kept in
+    the checkpoint (a resumed run goes on with it) and is the model saved and exported."""
+    import torch
+
+    passage = "Acme Holdings said profit rose by 12% to $3.5m. Its chief executive is Maria Lopez."
+    windows = [
+        Window("By how much did Acme's profit rise?", passage, gold_spans(passage, ["12%"]), "retrieved", ["12%"]),
+        Window("Who runs Acme Holdings?", passage, gold_spans(passage, ["Maria Lopez"]), "retrieved", ["Maria Lopez"]),
+    ] * 2
+    held_out = {"tiny": [Window("Who leads Acme?", passage, [], "score", ["Maria Lopez"])]}
+    args = argparse.Namespace(
+        out=tmp_path / "avg", epochs=1, lr=1e-3, batch=2, threads=1, log_every=1, save_every=1, average=0.5
+    )
+    train(windows, held_out, args)
+    log = [json.loads(line) for line in (tmp_path / "avg" / "log.jsonl").read_text().splitlines()]
+    (scored,) = [row for row in log if "scores" in row]
+    assert scored["averaged_scores"]["tiny"]["questions"] == 1
+    saved = torch.load(tmp_path / "avg" / "checkpoint.pt", weights_only=False)
+    head = torch.load(tmp_path / "avg" / "model" / "head.pt")
+    weight, bias = saved["average"][-2:]  # the head's parameters come last
+    assert torch.equal(head["weight"], weight) and torch.equal(head["bias"], bias)
+    assert not torch.equal(head["weight"], saved["model"]["head"]["weight"])  # not the last step's weights
+    exported = torch.load(model_from_checkpoint(tmp_path / "avg" / "checkpoint.pt", tmp_path / "out") / "head.pt")
+    assert torch.equal(exported["weight"], head["weight"])
+    assert json.loads((tmp_path / "avg" / "model" / "training.json").read_text())["settings"]["average"] == 0.5
+    args.epochs = 2
+    train(windows, held_out, args)  # resumes with the kept average
+    again = torch.load(tmp_path / "avg" / "checkpoint.pt", weights_only=False)
+    assert not torch.equal(again["average"][-2], weight)
+    with pytest.raises(ValueError, match="decay must be in"):
+        train(windows, held_out, argparse.Namespace(**{**vars(args), "average": 1.5, "out": tmp_path / "bad"}))
+    with pytest.raises(SystemExit):
+        arguments().parse_args(["--average", "1"])
+
+
 def test_the_model_card_command_trains_the_same_model_again() -> None:
     """The card's command, parsed by the training command's own parser, has the recorded settings."""
     training = {
@@ -190,9 +226,13 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
     parsed = arguments().parse_args(training_command(ablation, Path("r/model")).split()[3:])
     assert parsed.news_questions == Path("bench/results/subset.jsonl")
     assert (parsed.cloze, parsed.start_from) == (None, None)
-    switches = {**training, "settings": {**training["settings"], "cloze": "c.jsonl", "start_from": "span/model"}}
+    assert parsed.average == 0.0
+    switches = {
+        **training,
+        "settings": {**training["settings"], "cloze": "c.jsonl", "start_from": "span/model", "average": 0.9995},
+    }
     parsed = arguments().parse_args(training_command(switches, Path("r/model")).split()[3:])
-    assert (parsed.cloze, parsed.start_from) == (Path("c.jsonl"), Path("span/model"))
+    assert (parsed.cloze, parsed.start_from, parsed.average) == (Path("c.jsonl"), Path("span/model"), 0.9995)
     older = training_command(
         {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")
     )

@@ -198,6 +198,7 @@ def training_command(training: dict[str, Any], model_dir: Path) -> str:
         *([f"--news-questions {settings['news_questions']}"] if settings.get("news_questions", _NEWS) != _NEWS else []),
         *([f"--cloze {settings['cloze']}"] if settings.get("cloze") else []),
         *([f"--start-from {settings['start_from']}"] if settings.get("start_from") else []),
+        *([f"--average {settings['average']}"] if settings.get("average") else []),
         f"--out {model_dir.parent}",
     ]
     return " ".join(parts)

@@ -1,6 +1,8 @@
 """The training loop every run here shares: AdamW with warm-up and linear decay, batches of
 similar length in a seeded order, a log line every ``log_every`` steps, a checkpoint every
-``save_every`` steps and at each epoch's end, and resuming from the last checkpoint."""
+``save_every`` steps and at each epoch's end, and resuming from the last checkpoint. With
+``--average DECAY`` it also keeps an exponential moving average of the weights, scored beside
+the trained weights after each epoch and left in the model at the end (what is saved)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import argparse
 import json
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,12 +30,33 @@ class Trainable(Protocol):
     def load_state(self, state: dict[str, Any]) -> None: ...
 
 
+def check_decay(decay: float) -> float:
+    """``decay`` when it is a moving average's per-step decay in [0, 1) (0: none kept)."""
+    if not 0.0 <= decay < 1.0:
+        raise ValueError(f"the moving average's decay must be in [0, 1), say 0.9995 (0 keeps none); got {decay}")
+    return decay
+
+
+def _decay_argument(text: str) -> float:
+    try:
+        return check_decay(float(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_run_arguments(parser: argparse.ArgumentParser, out: Path) -> None:
     """The options every training run has: threads, how often to log and checkpoint, where."""
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--log-every", type=int, default=20)
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument(
+        "--average",
+        type=_decay_argument,
+        default=0.0,
+        metavar="DECAY",
+        help="keep a moving average of the weights (per-step decay, say 0.9995), scored beside them and saved as the model",
+    )
 
 
 def length_batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
@@ -50,6 +74,28 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     partial = path.with_suffix(".partial")
     torch.save(state, partial)
     partial.replace(path)
+
+
+@contextmanager
+def weights_swapped(parameters: Sequence[Any], weights: Sequence[Any]) -> Iterator[None]:
+    """``parameters`` hold ``weights`` inside the block and their own values again after it."""
+    import torch
+
+    with torch.no_grad():
+        own = [p.detach().clone() for p in parameters]
+        for p, w in zip(parameters, weights, strict=True):
+            p.copy_(w)
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for p, o in zip(parameters, own, strict=True):
+                p.copy_(o)
+
+
+def averaged_weights(saved: dict[str, Any]) -> list[Any] | None:
+    """The moving average of the weights a checkpoint holds (``--average``), in parameter order, or None."""
+    return saved.get("average")
 
 
 def run_epochs(
@@ -75,18 +121,21 @@ def run_epochs(
         optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
     )
     checkpoint = out / "checkpoint.pt"
-    epoch, done = 0, 0
+    decay = check_decay(float(getattr(args, "average", 0.0) or 0.0))
+    epoch, done, kept = 0, 0, None
     if checkpoint.is_file():
         saved = torch.load(checkpoint, weights_only=False)
         model.load_state(saved["model"])
         optimiser.load_state_dict(saved["optimiser"])
         schedule.load_state_dict(saved["schedule"])
-        epoch, done = saved["epoch"], saved["done"]
+        epoch, done, kept = saved["epoch"], saved["done"], averaged_weights(saved)
         print(json.dumps({"resumed": {"epoch": epoch, "step": done}}), flush=True)
+    # the average starts at the first weights (or, resuming a run begun without it, where it resumes)
+    average = [w.detach().clone() for w in (kept or parameters)] if decay else []
 
     def save(epoch: int, done: int) -> None:
         state = {"model": model.state(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict()}
-        save_checkpoint(checkpoint, state | {"epoch": epoch, "done": done})
+        save_checkpoint(checkpoint, state | {"epoch": epoch, "done": done} | ({"average": average} if decay else {}))
 
     with (out / "log.jsonl").open("a", encoding="utf-8") as log:
 
@@ -107,6 +156,10 @@ def run_epochs(
                 torch.nn.utils.clip_grad_norm_(parameters, 1.0)
                 optimiser.step()
                 schedule.step()
+                if decay:
+                    with torch.no_grad():
+                        for a, p in zip(average, parameters, strict=True):
+                            a.lerp_(p.detach(), 1.0 - decay)
                 recent.append(float(loss.detach()))
                 if (step + 1) % args.log_every == 0:
                     write({"epoch": epoch + 1, "step": step + 1, "of": len(batches), "loss": sum(recent) / len(recent)})
@@ -115,5 +168,14 @@ def run_epochs(
                     save(epoch, step + 1)
             epoch, done = epoch + 1, 0
             if after_epoch is not None:
-                write({"epoch": epoch, "scores": after_epoch(epoch)})
+                row = {"epoch": epoch, "scores": after_epoch(epoch)}
+                if decay:
+                    model.train(False)
+                    with weights_swapped(parameters, average):
+                        row["averaged_scores"] = after_epoch(epoch)
+                write(row)
             save(epoch, 0)
+    if decay:  # the average is the model the run leaves
+        with torch.no_grad():
+            for p, a in zip(parameters, average, strict=True):
+                p.copy_(a)

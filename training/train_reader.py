@@ -3,7 +3,7 @@
     python -m training.train_reader [--squad A|all] [--epochs 2] [--lr 1e-4] [--batch 16]
         [--negatives 2] [--news-negatives 2] [--unanswerable-negatives 4]
         [--near-miss-negatives 4] [--cloze FILE] [--start-from RUN/model]
-        [--out bench/results/reader] [--limit N]
+        [--average DECAY] [--out bench/results/reader] [--limit N]
 
 The reader is all-MiniLM-L6-v2 (the product's own packaged weights, all six layers) with a
 start/end head, reading "[CLS] question [SEP] passage [SEP]". Training windows come from
@@ -52,7 +52,7 @@ from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
 from qa.reading.scoring import exact_match, f1_score
 from training.data import BBC, CALIBRATION, RESULTS, ROOT, SQUAD, part_of, squad_articles
-from training.loop import SEED, add_run_arguments, run_epochs
+from training.loop import SEED, add_run_arguments, averaged_weights, run_epochs
 from training.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl, topic_of
 
 RETRIEVED = 10  # passages retrieved per question to find positives and negatives
@@ -447,6 +447,7 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
             "news_questions": str(getattr(args, "news_questions", NEWS_TRAIN.relative_to(ROOT))),
             "cloze": str(getattr(args, "cloze", None) or ""),
             "start_from": str(getattr(args, "start_from", None) or ""),
+            "average": float(getattr(args, "average", 0.0) or 0.0),
         },
         "epochs": [
             json.loads(line)
@@ -469,11 +470,18 @@ def save_model(reader: Reader, tok: Any, folder: Path) -> None:
 
 
 def model_from_checkpoint(checkpoint: Path, folder: Path) -> Path:
-    """Write the model of a training checkpoint (say, after one epoch) into ``folder``."""
+    """Write the model of a training checkpoint (say, after one epoch) into ``folder``: its
+    moving average of the weights when the run keeps one (``--average``), as the run saves."""
     import torch
 
     reader = Reader()
-    reader.load_state(torch.load(checkpoint, weights_only=False)["model"])
+    saved = torch.load(checkpoint, weights_only=False)
+    reader.load_state(saved["model"])
+    average = averaged_weights(saved)
+    if average is not None:
+        with torch.no_grad():
+            for parameter, weight in zip(reader.parameters(), average, strict=True):
+                parameter.copy_(weight)
     save_model(reader, tokenizer(), folder)
     return folder
 
