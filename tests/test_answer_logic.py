@@ -54,10 +54,13 @@ def test_follow_up_pronoun_becomes_the_person_it_stands_for() -> None:
 
     # "Who is X?" is answered by the person "he" means next
     taken = resolve_follow_up("Who did he meet?", ["Who is India's ambassador in Moscow?"], phrase_of)
-    assert taken == FollowUp("Who did Vinay Kumar meet?") and taken.shown == "Who did Vinay Kumar meet?"
+    assert taken.question == "Who did Vinay Kumar meet?" and taken.context == "India's Moscow"
+    assert taken.shown == "Who did Vinay Kumar meet? (following “Who is India's ambassador in Moscow?”)"
     # "Who did X meet?" is answered by someone else than the "he" that follows: X
     taken = resolve_follow_up("What did he say about trade?", ["Who did Jaishankar meet in Moscow?"], phrase_of)
-    assert taken == FollowUp("What did Jaishankar say about trade?")
+    assert taken == FollowUp(
+        "What did Jaishankar say about trade?", "Jaishankar Moscow", "Who did Jaishankar meet in Moscow?"
+    )
     # the phrase is asked for only when a follow-up leans on that turn
     asked.clear()
     assert (

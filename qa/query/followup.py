@@ -4,7 +4,8 @@ A short question that leans on the previous one is rewritten with what it leans 
 
 - a personal pronoun, when the previous answer's phrase is a name, becomes that name:
   "Who did he meet?" after "Who is India's ambassador in Moscow?" (answered "Vinay
-  Kumar") is asked as "Who did Vinay Kumar meet?";
+  Kumar") is asked as "Who did Vinay Kumar meet?", searched with the previous question's
+  names ("India", "Moscow") as every follow-up is;
 - a new topic after a lead-in ("and what about defence?") is searched together with the
   names of the previous question ("India", "Russia", "National Security Adviser"), so the
   new topic is answered in that context;
@@ -163,10 +164,10 @@ def _resolve(question: str, earlier: FollowUp, phrase: str | None) -> FollowUp:
     if _PERSON.search(question):
         # "Who is X?" / "Who met X?" is answered by the person "he" means next; "Who did X meet?" by someone else than X
         if phrase and _A_NAME.match(phrase) and not _ASKS_OBJECT.search(context):
-            return FollowUp(_with_name(question, phrase))
+            return FollowUp(_with_name(question, phrase), names, after)
         people = names_in(context)
         if _ASKS_OBJECT.search(context) and people:
-            return FollowUp(_with_name(question, people[0]))
+            return FollowUp(_with_name(question, people[0]), names, after)
     if _PRONOUN.search(question):  # "it", "there", or a person not named: the question needs the earlier names
         return FollowUp(question, names, after)
     if has_own_topic(question):
