@@ -76,21 +76,24 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     partial.replace(path)
 
 
-@contextmanager
-def weights_swapped(parameters: Sequence[Any], weights: Sequence[Any]) -> Iterator[None]:
-    """``parameters`` hold ``weights`` inside the block and their own values again after it."""
+def load_weights(parameters: Iterable[Any], weights: Sequence[Any]) -> None:
+    """Copy ``weights`` (say, a checkpoint's moving average) into ``parameters``, in order."""
     import torch
 
     with torch.no_grad():
-        own = [p.detach().clone() for p in parameters]
-        for p, w in zip(parameters, weights, strict=True):
-            p.copy_(w)
+        for parameter, weight in zip(parameters, weights, strict=True):
+            parameter.copy_(weight)
+
+
+@contextmanager
+def weights_swapped(parameters: Sequence[Any], weights: Sequence[Any]) -> Iterator[None]:
+    """``parameters`` hold ``weights`` inside the block and their own values again after it."""
+    own = [p.detach().clone() for p in parameters]
+    load_weights(parameters, weights)
     try:
         yield
     finally:
-        with torch.no_grad():
-            for p, o in zip(parameters, own, strict=True):
-                p.copy_(o)
+        load_weights(parameters, own)
 
 
 def averaged_weights(saved: dict[str, Any]) -> list[Any] | None:
@@ -170,12 +173,9 @@ def run_epochs(
             if after_epoch is not None:
                 row = {"epoch": epoch, "scores": after_epoch(epoch)}
                 if decay:
-                    model.train(False)
                     with weights_swapped(parameters, average):
                         row["averaged_scores"] = after_epoch(epoch)
                 write(row)
             save(epoch, 0)
     if decay:  # the average is the model the run leaves
-        with torch.no_grad():
-            for p, a in zip(parameters, average, strict=True):
-                p.copy_(a)
+        load_weights(parameters, average)

@@ -52,7 +52,7 @@ from qa.embedding.encoder import packaged_model_dir
 from qa.ingest.corpus import parse_front_matter
 from qa.reading.scoring import exact_match, f1_score
 from training.data import BBC, CALIBRATION, RESULTS, ROOT, SQUAD, part_of, squad_articles
-from training.loop import SEED, add_run_arguments, averaged_weights, run_epochs
+from training.loop import SEED, add_run_arguments, averaged_weights, load_weights, run_epochs
 from training.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl, topic_of
 
 RETRIEVED = 10  # passages retrieved per question to find positives and negatives
@@ -479,9 +479,7 @@ def model_from_checkpoint(checkpoint: Path, folder: Path) -> Path:
     reader.load_state(saved["model"])
     average = averaged_weights(saved)
     if average is not None:
-        with torch.no_grad():
-            for parameter, weight in zip(reader.parameters(), average, strict=True):
-                parameter.copy_(weight)
+        load_weights(reader.parameters(), average)
     save_model(reader, tokenizer(), folder)
     return folder
 
