@@ -49,7 +49,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,milvus,ray,bench]"
 	$(BIN)/python -m bench
 
-# What makes the shipped models (training/README.md): the reader (about 2.5 hours on 2 cores),
+# What makes the shipped models (training/README.md): the reader (about 2 h 45 min on 2 cores on today's train split),
 # then the answer score fitted for it (a few minutes), into qa/reading/model/.
 READER_RUN := bench/results/reader
 
