@@ -55,13 +55,13 @@ def test_dev_questions_are_found_answered_and_the_unanswerable_declined(retrieve
             assert not retriever.answer(q["question"], k=5).found, q["id"]
 
 
-# The reader shipped on 2026-12-06 misses these seed-article answers (docs/quality.md, "The
+# The reader shipped on 2026-12-07 misses these seed-article answers (docs/quality.md, "The
 # seed questions"). Each stays a strict expected failure with the bar it had, so the suite
 # says so on every run and fails the day a reader passes it, until the mark is removed.
-_READER_MISSES = "the reader of 2026-12-06 misses it (docs/quality.md, the seed questions)"
+_READER_MISSES = "the reader of 2026-12-07 misses it (docs/quality.md, the seed questions)"
 
 
-@pytest.mark.xfail(strict=True, reason=f"12 of 16 right, bar 15: {_READER_MISSES}")
+@pytest.mark.xfail(strict=True, reason=f"11 of 16 right, bar 15: {_READER_MISSES}")
 def test_dev_questions_are_answered_right(retriever: Retriever) -> None:
     answerable = [q for q in dev_questions() if q["answers"]]
     right = 0
@@ -111,13 +111,12 @@ def test_a_question_naming_what_no_article_mentions_is_declined_with_the_name(re
 
 
 def test_two_articles_with_the_same_fact_are_both_cited(retriever: Retriever) -> None:
-    answer = retriever.answer("When will Putin visit India?")
+    answer = retriever.answer("What kind of world order do Russia and India say they want?")
     first = answer.sentences[0]
     cited = {answer.hits[n - 1].citation.article_id for n in (first.hit_number, *first.also_cited)}
     assert len(cited) >= 2
 
 
-@pytest.mark.xfail(strict=True, reason=f"$50 billion's passage gets P(no answer) 0.93: {_READER_MISSES}")
 def test_different_figures_are_both_shown(retriever: Retriever) -> None:
     answer = retriever.answer("How much is trade between India and Russia worth?")
     assert "$50 billion" in answer.text and "$65 billion" in answer.text
@@ -153,11 +152,6 @@ def test_a_follow_up_is_taken_in_the_previous_subject(retriever: Retriever) -> N
     assert taken.question == "What did Ajit Doval say about Putin's visit?"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="declined: read alone, the vague follow-up spreads the reader's belief (share 0.23, score 0.12, "
-    "cut-off 0.15; docs/quality.md, follow-ups)",
-)
 def test_a_new_topic_is_answered_in_the_previous_subject(retriever: Retriever) -> None:
     first = retriever.answer("Who met Ajit Doval in Moscow?")
     _, answer = retriever.answer_follow_up("and what about defence?", ["Who met Ajit Doval in Moscow?"])

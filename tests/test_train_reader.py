@@ -155,10 +155,13 @@ def test_a_seeded_run_logs_checkpoints_and_resumes(tmp_path: Path) -> None:
     )
     assert (tmp_path / "reader" / "checkpoint.pt").is_file() and (tmp_path / "reader" / "model" / "head.pt").is_file()
     args.epochs = 2
-    train(windows, held_out, args)  # resumes after epoch 1: only epoch 2's steps run
+    summary = train(windows, held_out, args)  # resumes after epoch 1: only epoch 2's steps run
     log = [json.loads(line) for line in (tmp_path / "reader" / "log.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in log if "loss" in row] == [1, 1, 1, 2, 2, 2]
     assert [row["epoch"] for row in log if "scores" in row] == [1, 2]
+    # the resumed sitting's seconds count on from the first's: the log's clock never goes back
+    clock = [row["seconds"] for row in log]
+    assert clock == sorted(clock) and summary["seconds"] >= clock[-1]
     # the model of the last checkpoint (what export_reader --checkpoint exports) is the one saved
     import torch
 

@@ -1,6 +1,7 @@
 """The training loop every run here shares: AdamW with warm-up and linear decay, batches of
 similar length in a seeded order, a log line every ``log_every`` steps, a checkpoint every
-``save_every`` steps and at each epoch's end, and resuming from the last checkpoint. With
+``save_every`` steps and at each epoch's end, and resuming from the last checkpoint (its logged
+seconds count on from the time the checkpoint had run). With
 ``--average DECAY`` it also keeps an exponential moving average of the weights, scored beside
 the trained weights after each epoch and left in the model at the end (what is saved)."""
 
@@ -107,10 +108,11 @@ def run_epochs(
     loss_of: Callable[[list[int]], Any],
     args: argparse.Namespace,
     after_epoch: Callable[[int], dict[str, Any]] | None = None,
-) -> None:
+) -> float:
     """Train ``model`` for ``args.epochs`` over rows of ``lengths`` (``loss_of(rows)``: a batch's
     loss), checkpointing in ``args.out``; a run with a checkpoint there resumes it. After each
-    epoch, ``after_epoch(epoch)``'s figures are logged."""
+    epoch, ``after_epoch(epoch)``'s figures are logged. Returns the seconds the run has taken,
+    the sittings before a resume included."""
     import torch
 
     out: Path = args.out
@@ -132,13 +134,15 @@ def run_epochs(
         optimiser.load_state_dict(saved["optimiser"])
         schedule.load_state_dict(saved["schedule"])
         epoch, done, kept = saved["epoch"], saved["done"], averaged_weights(saved)
+        began -= float(saved.get("seconds", 0.0))
         print(json.dumps({"resumed": {"epoch": epoch, "step": done}}), flush=True)
     # the average starts at the first weights (or, resuming a run begun without it, where it resumes)
     average = [w.detach().clone() for w in (kept or parameters)] if decay else []
 
     def save(epoch: int, done: int) -> None:
         state = {"model": model.state(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict()}
-        save_checkpoint(checkpoint, state | {"epoch": epoch, "done": done} | ({"average": average} if decay else {}))
+        progress = {"epoch": epoch, "done": done, "seconds": time.perf_counter() - began}
+        save_checkpoint(checkpoint, state | progress | ({"average": average} if decay else {}))
 
     with (out / "log.jsonl").open("a", encoding="utf-8") as log:
 
@@ -179,3 +183,4 @@ def run_epochs(
             save(epoch, 0)
     if decay:  # the average is the model the run leaves
         load_weights(parameters, average)
+    return time.perf_counter() - began

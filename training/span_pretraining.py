@@ -252,7 +252,7 @@ def pretrain(windows: Sequence[MaskedWindow], args: argparse.Namespace) -> dict[
     def loss_of(rows: list[int]) -> Any:
         return run.model(**batch_tensors([windows[r] for r in rows], tok.pad_token_id)).loss
 
-    run_epochs(run, lengths, loss_of, args)
+    seconds = run_epochs(run, lengths, loss_of, args)
     encoder = AutoModel.from_pretrained(packaged_model_dir())
     encoder.load_state_dict(run.model.splinter.state_dict(), strict=False)
     encoder.save_pretrained(args.out / "model")
@@ -265,6 +265,7 @@ def pretrain(windows: Sequence[MaskedWindow], args: argparse.Namespace) -> dict[
         "settings": {"squad": args.squad, "epochs": args.epochs, "lr": args.lr, "batch": args.batch, "seed": SEED},
         "first_loss": losses[0] if losses else None,
         "last_loss": losses[-1] if losses else None,
+        "seconds": round(seconds, 1),
     }
     (args.out / "model" / "pretraining.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary

@@ -424,7 +424,9 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
     def scores(epoch: int) -> dict[str, Any]:
         return {name: score_windows(reader, tok, scored) for name, scored in held_out.items()}
 
-    run_epochs(reader, lengths, loss_of, args, scores)
+    setup = time.perf_counter() - began
+    trained = run_epochs(reader, lengths, loss_of, args, scores)  # every sitting of a resumed run
+    finishing = time.perf_counter()
     save_model(reader, tok, out / "model")
     summary = {
         "data": getattr(args, "data", ""),
@@ -454,7 +456,7 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
             for line in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()
             if '"scores"' in line
         ],
-        "seconds": round(time.perf_counter() - began, 1),
+        "seconds": round(setup + trained + time.perf_counter() - finishing, 1),
     }
     (out / "model" / "training.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary
