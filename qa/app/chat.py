@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 EXAMPLES = (
     "Who is India's National Security Adviser?",
     "How much did trade between India and Russia reach?",
-    "What share of Indian weapons came from Russia about seven years ago?",
+    "What share of Indian weapons came from Russia during the Cold War?",
     "What is the capital of Australia?",
 )
 CSS = """
