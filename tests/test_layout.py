@@ -9,6 +9,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "qa"
 MAX_LINES = 300
+MAX_READING_LINES = 1_000  # the reading stage, all of it (docs/quality.md)
 STAGES = {"ingest", "passages", "embedding", "store", "indexing", "query", "reading", "app"}
 
 
@@ -119,6 +120,12 @@ def test_the_stages_import_each_other_in_one_direction() -> None:
 def test_modules_are_small() -> None:
     sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in PACKAGE.rglob("*.py")}
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_the_reading_stage_stays_within_its_line_budget() -> None:
+    """The reader composes the answer alone; the layers it replaced must not grow back."""
+    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (PACKAGE / "reading").glob("*.py"))
+    assert lines <= MAX_READING_LINES, f"qa/reading has {lines} lines; keep it within {MAX_READING_LINES}"
 
 
 def _is(node: ast.AST, module: str, name: str) -> bool:

@@ -16,7 +16,7 @@ from qa.reading.answer_score import FEATURES, PACKAGED_SCORE, AnswerScore, evide
 from qa.reading.compose import figures, sentence_holding
 from qa.reading.model import CARD_FILE, MODEL_FILE, PACKAGED_READER, ReaderModel, WindowReading, read_card
 from qa.reading.reader import FoundSpan, Reading
-from qa.reading.spans import best_span, best_spans, span_mass, top_spans
+from qa.reading.spans import best_span, read_windows, top_spans
 from qa.types import Citation, Hit, Passage, Span
 
 
@@ -46,7 +46,7 @@ def test_an_end_before_its_start_is_never_chosen_and_no_answer_wins_nothing() ->
     silent = _reading([9.0, 0.0, 0.0, 0.0], [9.0, 0.0, 0.0, 0.0])
     assert best_span(silent).no_answer > 0.99  # type: ignore[union-attr]
     assert best_span(_reading([1.0, 1.0], [1.0, 1.0], passage_from=2)) is None
-    ranked = best_spans([silent, _reading([0.0, 0.0, 0.0, 9.0], [0.0, 0.0, 0.0, 9.0])], per_window=1)
+    ranked, _ = read_windows([silent, _reading([0.0, 0.0, 0.0, 9.0], [0.0, 0.0, 0.0, 9.0])], per_window=1)
     assert [s.window for s in ranked] == [1, 0]
 
 
@@ -57,10 +57,12 @@ def test_a_windows_second_span_is_the_best_that_does_not_overlap_the_first() -> 
     first, second = top_spans(reading, count=2)
     assert (first.start, first.end) == (4, 11) and (second.start, second.end) == (12, 15)
     assert first.probability > second.probability and first.no_answer == second.no_answer
-    assert [s.window for s in best_spans([reading, reading])] == [0, 1, 0, 1]  # two per window, most probable first
-    every_span = span_mass(reading)  # P(start) * P(end) summed over the allowed pairs
+    spans, masses = read_windows([reading, reading])
+    assert [s.window for s in spans] == [0, 1, 0, 1]  # two per window, most probable first
+    every_span = masses[0]  # P(start) * P(end) summed over the allowed pairs
     assert first.probability + second.probability < every_span < 1.0 - first.no_answer + 1e-9
-    assert top_spans(_reading([1.0, 1.0], [1.0, 1.0]), count=2) == [] and span_mass(_reading([1.0], [1.0])) == 0.0
+    assert top_spans(_reading([1.0, 1.0], [1.0, 1.0]), count=2) == []
+    assert read_windows([_reading([1.0], [1.0])]) == ([], (0.0,))  # no passage: no span, no mass
 
 
 def test_a_span_never_runs_across_a_line_break() -> None:

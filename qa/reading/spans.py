@@ -96,31 +96,16 @@ def best_span(reading: WindowReading, window: int = 0, max_tokens: int = MAX_ANS
     return spans[0] if spans else None
 
 
-def span_mass(reading: WindowReading, max_tokens: int = MAX_ANSWER_TOKENS) -> float:
-    """The probability the reader puts on all allowed spans of one window together."""
-    found = _span_grid(reading, max_tokens)
-    return _mass(found)
-
-
-def _mass(found: tuple[np.ndarray, np.ndarray, float] | None) -> float:
-    return float(found[1].sum()) if found is not None else 0.0
-
-
 def read_windows(
     readings: Sequence[WindowReading], per_window: int = SPANS_PER_PASSAGE
 ) -> tuple[list[ReadSpan], tuple[float, ...]]:
-    """The ``per_window`` best spans of each window, most probable first, and each window's
-    ``span_mass``, from one grid per window."""
+    """The ``per_window`` best spans of each window, most probable first, and the probability
+    each window puts on all its allowed spans together, from one grid per window."""
     spans: list[ReadSpan] = []
     masses = []
     for number, reading in enumerate(readings):
         found = _span_grid(reading, MAX_ANSWER_TOKENS)
         if found is not None:
             spans.extend(_best_in(reading, number, *found, per_window))
-        masses.append(_mass(found))
+        masses.append(float(found[1].sum()) if found is not None else 0.0)
     return sorted(spans, key=lambda span: -span.probability), tuple(masses)
-
-
-def best_spans(readings: Sequence[WindowReading], per_window: int = SPANS_PER_PASSAGE) -> list[ReadSpan]:
-    """The ``per_window`` best spans of each window, most probable first."""
-    return read_windows(readings, per_window)[0]
