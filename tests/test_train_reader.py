@@ -8,6 +8,7 @@ import argparse
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from training.train_reader import (
     model_from_checkpoint,
     near_miss_windows,
     question_windows,
+    squad_windows,
     tokenizer,
     train,
 )
@@ -64,6 +66,22 @@ def test_windows_are_own_article_positives_and_goldless_negatives() -> None:
     assert all(w.answers == ["12%"] for w in windows)
     more = question_windows(question, hits, "acme", None, negatives_kept=4)  # --news-negatives 4
     assert sum(not w.golds for w in more) == 4 and [w.passage for w in more if w.golds] == [positives[0].passage]
+
+
+def test_squad_copies_repeat_each_squad_question_in_an_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("training.train_reader.squad_paragraph", lambda name: "Acme shares rose 12% on Monday.")
+
+    class Finder:
+        def search(self, question: str, k: int) -> list[Any]:
+            return [_hit("Acme shares rose 12% on Monday.", "acme"), _hit("Unrelated story.", "other")]
+
+    questions = [{"question": "How much did Acme's shares rise?", "answers": ["12%"], "articles": ["acme"]}]
+    once = squad_windows(questions, Finder(), kept=2)
+    assert [bool(w.golds) for w in once] == [True, False]
+    twice = squad_windows(questions, Finder(), kept=2, copies=2)
+    assert [w.passage for w in twice] == 2 * [w.passage for w in once]
+    with pytest.raises(ValueError, match="--squad-copies must be 1 or more"):
+        squad_windows(questions, Finder(), kept=2, copies=0)
 
 
 def test_the_gold_paragraph_is_read_when_retrieval_misses_it() -> None:
@@ -229,13 +247,20 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
     parsed = arguments().parse_args(training_command(ablation, Path("r/model")).split()[3:])
     assert parsed.news_questions == Path("bench/results/subset.jsonl")
     assert (parsed.cloze, parsed.start_from) == (None, None)
-    assert parsed.average == 0.0
+    assert (parsed.average, parsed.squad_copies) == (0.0, 1)
     switches = {
         **training,
-        "settings": {**training["settings"], "cloze": "c.jsonl", "start_from": "span/model", "average": 0.9995},
+        "settings": {
+            **training["settings"],
+            "cloze": "c.jsonl",
+            "start_from": "span/model",
+            "average": 0.9995,
+            "squad_copies": 2,
+        },
     }
     parsed = arguments().parse_args(training_command(switches, Path("r/model")).split()[3:])
     assert (parsed.cloze, parsed.start_from, parsed.average) == (Path("c.jsonl"), Path("span/model"), 0.9995)
+    assert parsed.squad_copies == 2
     older = training_command(
         {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")
     )

@@ -188,6 +188,7 @@ def training_command(training: dict[str, Any], model_dir: Path) -> str:
     parts = [
         "python -m training.train_reader",
         f"--squad {squad}",
+        *([f"--squad-copies {settings['squad_copies']}"] if settings.get("squad_copies", 1) != 1 else []),
         f"--epochs {settings.get('epochs', 2)}",
         f"--lr {settings.get('lr', 1e-4)}",
         f"--batch {settings.get('batch', 16)}",

@@ -1,6 +1,6 @@
 """Train the extractive reader from the packaged model on SQuAD-half, the news questions and the calibration file.
 
-    python -m training.train_reader [--squad A|all] [--epochs 2] [--lr 1e-4] [--batch 16]
+    python -m training.train_reader [--squad A|all] [--squad-copies 1] [--epochs 2] [--lr 1e-4] [--batch 16]
         [--negatives 2] [--news-negatives 2] [--unanswerable-negatives 4]
         [--near-miss-negatives 4] [--cloze FILE] [--start-from RUN/model]
         [--average DECAY] [--out bench/results/reader] [--limit N]
@@ -137,6 +137,19 @@ def near_miss_windows(question: dict, kept: int = NEAR_MISS_NEGATIVES) -> list[W
     return [Window(question["question"], line, [], "near-miss", []) for line in paragraphs[:kept]]
 
 
+def squad_windows(questions: Sequence[dict], retriever: Any, kept: int, copies: int = 1) -> list[Window]:
+    """The windows of SQuAD ``questions`` from what ``retriever`` finds, each question's
+    ``copies`` times (``--squad-copies``: how much SQuAD against how much news)."""
+    if copies < 1:
+        raise ValueError(f"--squad-copies must be 1 or more, not {copies}")
+    windows: list[Window] = []
+    for q in questions:
+        own = q["articles"][0]
+        hits = retriever.search(q["question"], k=RETRIEVED)
+        windows += copies * question_windows(q, hits, own, squad_paragraph(own), kept)
+    return windows
+
+
 def squad_paragraph(name: str) -> str:
     """A SQuAD-half paragraph without its front matter."""
     text = (SQUAD / "corpus" / f"{name}.txt").read_text(encoding="utf-8")
@@ -168,12 +181,15 @@ def collect_windows(
     negatives: tuple[int, int, int, int] = (NEGATIVES, NEGATIVES, UNANSWERABLE_NEGATIVES, NEAR_MISS_NEGATIVES),
     news_questions: Path = NEWS_TRAIN,
     cloze: Path | None = None,
+    squad_copies: int = 1,
 ) -> tuple[list[Window], dict[str, list[Window]]]:
     """Training windows, and the held-out gold passages each epoch is scored on. ``negatives``:
     how many no-answer passages to keep per SQuAD or calibration question, per answerable news
     question, per unanswerable news question (retrieved), and from a near-miss question's own
     article; ``news_questions``: the news questions to learn from (the train split, or a part of it);
-    ``cloze``: questions made from the archive (``training.cloze_questions``) to learn from besides."""
+    ``cloze``: questions made from the archive (``training.cloze_questions``) to learn from besides;
+    ``squad_copies``: how many times each SQuAD question's windows come in an epoch (the mix of
+    SQuAD against news)."""
     kept, news_kept, unanswerable_kept, near_miss_kept = negatives
     from qa.query.retriever import Retriever
 
@@ -184,11 +200,7 @@ def collect_windows(
     squad_train = squad if squad_part == "all" else [q for q in squad if part_of(q, articles) == "A"]
     windows: list[Window] = []
     squad_retriever = Retriever.load(ensure_index(SQUAD / "corpus", RESULTS / "squad-index"))
-    for q in squad_train:
-        own = q["articles"][0]
-        windows += question_windows(
-            q, squad_retriever.search(q["question"], k=RETRIEVED), own, squad_paragraph(own), kept
-        )
+    windows += squad_windows(squad_train, squad_retriever, kept, squad_copies)
     news_retriever = Retriever.load(ensure_index(news_question_corpus(), RESULTS / "news-question-index"))
     for q in news_train:
         own = (q["articles"] or [q.get("topic")])[0]
@@ -435,6 +447,7 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
         "kinds": dict(kinds),
         "settings": {
             "squad": getattr(args, "squad", "A"),
+            "squad_copies": getattr(args, "squad_copies", 1),
             "epochs": args.epochs,
             "lr": args.lr,
             "batch": args.batch,
@@ -495,6 +508,12 @@ def arguments() -> argparse.ArgumentParser:
         default="A",
         help="SQuAD-half part A (choosing settings) or all of it (the shipped model)",
     )
+    parser.add_argument(
+        "--squad-copies",
+        type=int,
+        default=1,
+        help="how many times each SQuAD question comes in an epoch (the mix of SQuAD against news)",
+    )
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument(
         "--negatives", type=int, default=NEGATIVES, help="no-answer passages per SQuAD or calibration question"
@@ -547,11 +566,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         (args.negatives, args.news_negatives, args.unanswerable_negatives, args.near_miss_negatives),
         args.news_questions,
         args.cloze,
+        args.squad_copies,
     )
     news = args.news_questions.resolve()
     args.news_questions = news.relative_to(ROOT) if news.is_relative_to(ROOT) else news
     args.data = (
-        f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}, {args.news_questions} "
+        f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}"
+        + (f" (each question {args.squad_copies} times)" if args.squad_copies != 1 else "")
+        + f", {args.news_questions} "
         f"({len(read_jsonl(news))} news questions), eval/calibration-questions.jsonl; "
         + (f"cloze questions {args.cloze}; " if args.cloze else "")
         + f"negatives: retrieved passages without a gold string (top {RETRIEVED})"
