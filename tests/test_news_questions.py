@@ -65,16 +65,21 @@ def test_the_set_is_as_large_and_varied_as_its_readme_says() -> None:
     figures = stats(_all())
     assert figures["questions"] >= 1700 and figures["articles"] >= 500
     assert set(figures["sections"]) == {"business", "entertainment", "politics", "sport", "tech"}
-    assert figures["unanswerable"] >= 0.15 * figures["questions"]
-    assert figures["kinds"].get("latest", 0) >= 0.04 * figures["questions"]
-    assert figures["kinds"].get("neighbour", 0) >= 0.10 * figures["questions"]
     assert figures["gold_outside_most_alike_sentence"] >= 0.10
+    # the splits the product is judged on hold every hard kind in its share; train grows by
+    # answerable questions written for learning only, so the whole set's shares shrink
+    for judged in ("dev", "test"):
+        split = stats(read_jsonl(NEWS_QA / f"{judged}.jsonl"))
+        assert split["unanswerable"] >= 0.15 * split["questions"], judged
+        assert split["kinds"].get("latest", 0) >= 0.04 * split["questions"], judged
+        assert split["kinds"].get("neighbour", 0) >= 0.10 * split["questions"], judged
     assert set(figures["types"]) == set(TYPES) and set(figures["kinds"]) == set(KINDS)
     train, dev = stats(read_jsonl(NEWS_QA / "train.jsonl")), stats(read_jsonl(NEWS_QA / "dev.jsonl"))
     # dev holds about 30% of the train and dev stories (by headline hash); questions written
-    # later for training only (drafts/deeper-*) make train's share of questions larger
+    # later for training only (drafts/deeper-*) make train's share of questions larger, so
+    # dev's size is held as a count
     assert 0.20 <= dev["articles"] / (train["articles"] + dev["articles"]) <= 0.40
-    assert dev["questions"] >= 800 and dev["questions"] / (train["questions"] + dev["questions"]) >= 0.10
+    assert dev["questions"] >= 800 and train["questions"] > dev["questions"]
     assert train["kinds"]["near-miss"] + dev["kinds"]["near-miss"] >= 400 and dev["kinds"]["near-miss"] >= 50
     readme = (NEWS_QA / "README.md").read_text(encoding="utf-8")
     assert f"{figures['questions']:,} questions" in readme and f"{figures['articles']:,} articles" in readme
