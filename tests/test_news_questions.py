@@ -68,13 +68,14 @@ def test_the_set_is_as_large_and_varied_as_its_readme_says() -> None:
     assert figures["gold_outside_most_alike_sentence"] >= 0.10
     # the splits the product is judged on hold every hard kind in its share; train grows by
     # answerable questions written for learning only, so the whole set's shares shrink
+    by_split = {path.stem: stats(read_jsonl(path)) for path in FILES}
     for judged in ("dev", "test"):
-        split = stats(read_jsonl(NEWS_QA / f"{judged}.jsonl"))
+        split = by_split[judged]
         assert split["unanswerable"] >= 0.15 * split["questions"], judged
         assert split["kinds"].get("latest", 0) >= 0.04 * split["questions"], judged
         assert split["kinds"].get("neighbour", 0) >= 0.10 * split["questions"], judged
     assert set(figures["types"]) == set(TYPES) and set(figures["kinds"]) == set(KINDS)
-    train, dev = stats(read_jsonl(NEWS_QA / "train.jsonl")), stats(read_jsonl(NEWS_QA / "dev.jsonl"))
+    train, dev = by_split["train"], by_split["dev"]
     # dev holds about 30% of the train and dev stories (by headline hash); questions written
     # later for training only (drafts/deeper-*) make train's share of questions larger, so
     # dev's size is held as a count
