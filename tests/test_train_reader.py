@@ -247,7 +247,7 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
     parsed = arguments().parse_args(training_command(ablation, Path("r/model")).split()[3:])
     assert parsed.news_questions == Path("bench/results/subset.jsonl")
     assert (parsed.cloze, parsed.start_from) == (None, None)
-    assert (parsed.average, parsed.squad_copies) == (0.0, 1)
+    assert (parsed.average, parsed.squad_copies, parsed.squad_written) == (0.0, 1, None)
     switches = {
         **training,
         "settings": {
@@ -256,11 +256,13 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
             "start_from": "span/model",
             "average": 0.9995,
             "squad_copies": 2,
+            "squad_written": "eval/squad-part-a/questions.jsonl",
         },
     }
     parsed = arguments().parse_args(training_command(switches, Path("r/model")).split()[3:])
     assert (parsed.cloze, parsed.start_from, parsed.average) == (Path("c.jsonl"), Path("span/model"), 0.9995)
     assert parsed.squad_copies == 2
+    assert parsed.squad_written == Path("eval/squad-part-a/questions.jsonl")
     older = training_command(
         {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")
     )

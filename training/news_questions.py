@@ -42,6 +42,7 @@ TYPES = ("who", "how much", "how many", "what percentage", "when", "where", "whi
 KINDS = ("plain", "neighbour", "latest", "unanswerable", "near-miss")
 UNANSWERABLE_KINDS = ("unanswerable", "near-miss")
 MAX_ANSWER_WORDS = 12
+UNASKED = "`question` must be a string ending with '?'"
 
 
 @dataclass(frozen=True)
@@ -117,19 +118,40 @@ def _inside_a_word(text: str, start: int, end: int) -> bool:
     return before or after
 
 
+def wording_problems(record: dict) -> list[str]:
+    """What is wrong with a record's ``question`` and ``type`` (empty when nothing)."""
+    question = record.get("question")
+    if not isinstance(question, str) or not question.strip().endswith("?"):
+        return [UNASKED]
+    return [] if record.get("type") in TYPES else [f"`type` must be one of {', '.join(TYPES)}"]
+
+
+def gold_problems(text: str, answers: Sequence[str], starts: Sequence[int], name: str) -> list[str]:
+    """What is wrong with each gold string's offset in ``text`` (the file called ``name``)."""
+    messages = []
+    for answer, start in zip(answers, starts):
+        if text[start : start + len(answer)] != answer:
+            found = [m.start() for m in re.finditer(re.escape(answer), text)]
+            messages.append(f"{answer!r} is not at offset {start} of {name} (it is at {found or 'no offset'})")
+        elif _inside_a_word(text, start, start + len(answer)):
+            messages.append(
+                f"{answer!r} at offset {start} of {name} is part of a longer word or number: point at a whole one"
+            )
+        elif len(answer.split()) > MAX_ANSWER_WORDS:
+            messages.append(f"{answer!r} is longer than {MAX_ANSWER_WORDS} words: give the short phrase")
+    return messages
+
+
 def check_question(record: dict, where: str) -> list[Problem]:
     """Every problem of one question record (draft or built)."""
-    problems: list[Problem] = []
+    problems = [Problem(where, message) for message in wording_problems(record)]
 
     def bad(message: str) -> None:
         problems.append(Problem(where, message))
 
     question = record.get("question")
     if not isinstance(question, str) or not question.strip().endswith("?"):
-        bad("`question` must be a string ending with '?'")
         return problems
-    if record.get("type") not in TYPES:
-        bad(f"`type` must be one of {', '.join(TYPES)}")
     kind = record.get("kind")
     if kind not in KINDS:
         bad(f"`kind` must be one of {', '.join(KINDS)}")
@@ -163,17 +185,8 @@ def check_question(record: dict, where: str) -> list[Problem]:
     if not isinstance(starts, list) or len(starts) != len(answers) or not all(isinstance(s, int) for s in starts):
         bad("`start` must list one integer offset per answer")
         return problems
-    text = article_text(article)
-    for answer, start in zip(answers, starts):
-        if text[start : start + len(answer)] != answer:
-            found = [m.start() for m in re.finditer(re.escape(answer), text)]
-            bad(f"{answer!r} is not at offset {start} of {article}.txt (it is at {found or 'no offset'})")
-        elif _inside_a_word(text, start, start + len(answer)):
-            bad(
-                f"{answer!r} at offset {start} of {article}.txt is part of a longer word or number: point at a whole one"
-            )
-        elif len(answer.split()) > MAX_ANSWER_WORDS:
-            bad(f"{answer!r} is longer than {MAX_ANSWER_WORDS} words: give the short phrase")
+    for message in gold_problems(article_text(article), answers, starts, f"{article}.txt"):
+        bad(message)
     if "end" in record and record["end"] != [s + len(a) for s, a in zip(starts, answers)]:
         bad("`end` must be start + len(answer) for each answer")
     if _words(question) in {_words(a) for a in answers}:

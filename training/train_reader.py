@@ -2,7 +2,7 @@
 
     python -m training.train_reader [--squad A|all] [--squad-copies 1] [--epochs 2] [--lr 1e-4] [--batch 16]
         [--negatives 2] [--news-negatives 2] [--unanswerable-negatives 4]
-        [--near-miss-negatives 4] [--cloze FILE] [--start-from RUN/model]
+        [--near-miss-negatives 4] [--squad-written FILE] [--cloze FILE] [--start-from RUN/model]
         [--average DECAY] [--out bench/results/reader] [--limit N]
 
 The reader is all-MiniLM-L6-v2 (the product's own packaged weights, all six layers) with a
@@ -182,6 +182,7 @@ def collect_windows(
     news_questions: Path = NEWS_TRAIN,
     cloze: Path | None = None,
     squad_copies: int = 1,
+    squad_written: Path | None = None,
 ) -> tuple[list[Window], dict[str, list[Window]]]:
     """Training windows, and the held-out gold passages each epoch is scored on. ``negatives``:
     how many no-answer passages to keep per SQuAD or calibration question, per answerable news
@@ -189,15 +190,14 @@ def collect_windows(
     article; ``news_questions``: the news questions to learn from (the train split, or a part of it);
     ``cloze``: questions made from the archive (``training.cloze_questions``) to learn from besides;
     ``squad_copies``: how many times each SQuAD question's windows come in an epoch (the mix of
-    SQuAD against news)."""
+    SQuAD against news); ``squad_written``: questions written here about part A's paragraphs
+    (``training.squad_part_a``), learnt from with part A's own."""
     kept, news_kept, unanswerable_kept, near_miss_kept = negatives
     from qa.query.retriever import Retriever
 
-    squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
-    articles = squad_articles()
     news_train = read_jsonl(news_questions)[: limit or None]
     calibration = read_questions(CALIBRATION)[: max(2, limit // 4) if limit else None]
-    squad_train = squad if squad_part == "all" else [q for q in squad if part_of(q, articles) == "A"]
+    squad_train = squad_training_questions(squad_part, limit, squad_written)
     windows: list[Window] = []
     squad_retriever = Retriever.load(ensure_index(SQUAD / "corpus", RESULTS / "squad-index"))
     windows += squad_windows(squad_train, squad_retriever, kept, squad_copies)
@@ -222,6 +222,15 @@ def collect_windows(
     if cloze is not None:
         windows += cloze_windows(read_jsonl(cloze), squad_part)[: limit or None]
     return windows, held_out_windows(limit)
+
+
+def squad_training_questions(squad_part: str, limit: int = 0, written: Path | None = None) -> list[dict]:
+    """The SQuAD-half questions a run learns from: part A's (``squad_part`` "A") or all, then
+    the ``written`` ones about part A's paragraphs (``--squad-written``)."""
+    squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
+    articles = squad_articles()
+    chosen = squad if squad_part == "all" else [q for q in squad if part_of(q, articles) == "A"]
+    return chosen + (_sample(read_questions(written), limit) if written is not None else [])
 
 
 def cloze_windows(records: Sequence[dict], squad_part: str) -> list[Window]:
@@ -461,6 +470,7 @@ def train(windows: Sequence[Window], held_out: dict[str, list[Window]], args: ar
             "seed": SEED,
             "news_questions": str(getattr(args, "news_questions", NEWS_TRAIN.relative_to(ROOT))),
             "cloze": str(getattr(args, "cloze", None) or ""),
+            "squad_written": str(getattr(args, "squad_written", None) or ""),
             "start_from": str(getattr(args, "start_from", None) or ""),
             "average": float(getattr(args, "average", 0.0) or 0.0),
         },
@@ -543,6 +553,12 @@ def arguments() -> argparse.ArgumentParser:
         help="the news questions to learn from (default: the train split; a subset for an ablation)",
     )
     parser.add_argument(
+        "--squad-written",
+        type=Path,
+        default=None,
+        help="questions written here about part A's paragraphs (eval/squad-part-a/questions.jsonl) to learn from besides",
+    )
+    parser.add_argument(
         "--cloze",
         type=Path,
         default=None,
@@ -567,12 +583,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.news_questions,
         args.cloze,
         args.squad_copies,
+        args.squad_written,
     )
     news = args.news_questions.resolve()
     args.news_questions = news.relative_to(ROOT) if news.is_relative_to(ROOT) else news
     args.data = (
         f"SQuAD-half {'all' if args.squad == 'all' else 'part A'}"
         + (f" (each question {args.squad_copies} times)" if args.squad_copies != 1 else "")
+        + (f" and {args.squad_written} (written about part A)" if args.squad_written else "")
         + f", {args.news_questions} "
         f"({len(read_jsonl(news))} news questions), eval/calibration-questions.jsonl; "
         + (f"cloze questions {args.cloze}; " if args.cloze else "")
