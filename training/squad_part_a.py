@@ -68,6 +68,8 @@ def in_part_a(paragraph: str) -> bool:
 def _asked_already(answer: str, asked: frozenset[str]) -> str | None:
     """The SQuAD answer that ``answer`` repeats (equal, or one holding the other), if any."""
     mine = normalise_answer(answer)
+    if not mine:
+        return None
     for old in sorted(asked):
         if mine == old or re.search(rf"\b{re.escape(mine)}\b", old) or re.search(rf"\b{re.escape(old)}\b", mine):
             return old
