@@ -59,10 +59,16 @@ def squad_answers() -> dict[str, frozenset[str]]:
     return {name: frozenset(found) for name, found in answers.items()}
 
 
+@cache
+def part_a_articles() -> frozenset[str]:
+    """The article numbers of SQuAD-half part A (``"04"``)."""
+    articles = squad_articles()
+    return frozenset(a for a in articles if part_of({"articles": [a]}, articles) == "A")
+
+
 def in_part_a(paragraph: str) -> bool:
     """Whether ``paragraph`` (``"04_003"``) belongs to an article of part A."""
-    articles = squad_articles()
-    return paragraph.split("_")[0] in articles and part_of({"articles": [paragraph]}, articles) == "A"
+    return paragraph.split("_")[0] in part_a_articles()
 
 
 def _asked_already(answer: str, asked: frozenset[str]) -> str | None:
