@@ -35,18 +35,12 @@ from training.news_questions import (
     sentence_at,
     wording_problems,
 )
+from training.train_reader import squad_paragraph as paragraph_text  # the paragraph as the reader reads it
 
 FOLDER = ROOT / "eval" / "squad-part-a"
 DRAFTS = FOLDER / "drafts"
 QUESTIONS = FOLDER / "questions.jsonl"
-
-
-def paragraph_text(paragraph: str, corpus: Path = SQUAD / "corpus") -> str:
-    """A SQuAD-half paragraph as the reader reads it: the file without its front matter."""
-    from qa.ingest.corpus import parse_front_matter
-
-    text = (corpus / f"{paragraph}.txt").read_text(encoding="utf-8")
-    return text[parse_front_matter(text)[1] :]
+CORPUS = SQUAD / "corpus"
 
 
 @cache
@@ -82,18 +76,18 @@ def _asked_already(answer: str, asked: frozenset[str]) -> str | None:
     return None
 
 
-def check_question(record: dict, where: str, corpus: Path = SQUAD / "corpus") -> list[Problem]:
+def check_question(record: dict, where: str) -> list[Problem]:
     """Every problem of one written question."""
-    return [Problem(where, message) for message in _faults(record, corpus)]
+    return [Problem(where, message) for message in _faults(record)]
 
 
-def _faults(record: dict, corpus: Path) -> list[str]:
+def _faults(record: dict) -> list[str]:
     wording = wording_problems(record)
     if UNASKED in wording:
         return wording
     paragraph = record.get("paragraph")
-    if not isinstance(paragraph, str) or not (corpus / f"{paragraph}.txt").exists():
-        return [*wording, f"`paragraph` must name a file of {corpus} without .txt, e.g. '04_003'"]
+    if not isinstance(paragraph, str) or not (CORPUS / f"{paragraph}.txt").exists():
+        return [*wording, f"`paragraph` must name a file of {CORPUS} without .txt, e.g. '04_003'"]
     if not in_part_a(paragraph):
         return [
             *wording,
@@ -108,7 +102,7 @@ def _faults(record: dict, corpus: Path) -> list[str]:
         return [*wording, "`answers` must list one to three non-empty gold strings"]
     if not isinstance(starts, list) or len(starts) != len(answers) or not all(isinstance(s, int) for s in starts):
         return [*wording, "`start` must list one integer offset per answer"]
-    faults = wording + gold_problems(paragraph_text(paragraph, corpus), answers, starts, f"paragraph {paragraph}")
+    faults = wording + gold_problems(paragraph_text(paragraph), answers, starts, f"paragraph {paragraph}")
     for answer in answers:
         if old := _asked_already(answer, squad_answers().get(paragraph, frozenset())):
             faults.append(
@@ -119,7 +113,7 @@ def _faults(record: dict, corpus: Path) -> list[str]:
     return faults
 
 
-def check_files(paths: Sequence[Path], corpus: Path = SQUAD / "corpus") -> list[Problem]:
+def check_files(paths: Sequence[Path]) -> list[Problem]:
     """Every problem of every question in ``paths``, with two questions asking one fact."""
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -127,7 +121,7 @@ def check_files(paths: Sequence[Path], corpus: Path = SQUAD / "corpus") -> list[
     for path in paths:
         for number, record in enumerate(read_jsonl(path), start=1):
             where = f"{path.name}:{number}"
-            found = check_question(record, where, corpus)
+            found = check_question(record, where)
             problems.extend(found)
             key = _words(str(record.get("question", "")))
             if key in seen:
