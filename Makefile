@@ -49,7 +49,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,milvus,ray,bench]"
 	$(BIN)/python -m bench
 
-# What makes the shipped models (training/README.md): the reader (about 2 h 50 min on 2 cores here),
+# What makes the shipped models (training/README.md): the reader (about 3 h on 2 cores here),
 # then the answer score fitted for it (a few minutes), into qa/reading/model/.
 READER_RUN := bench/results/reader
 
