@@ -25,6 +25,7 @@ from pathlib import Path
 from qa.app.evaluate import normalise_answer
 from training.data import ROOT, SQUAD, part_of, squad_articles
 from training.news_questions import (
+    SQUAD_CORPUS,
     UNASKED,
     Problem,
     _words,
@@ -40,7 +41,6 @@ from training.train_reader import squad_paragraph as paragraph_text  # the parag
 FOLDER = ROOT / "eval" / "squad-part-a"
 DRAFTS = FOLDER / "drafts"
 QUESTIONS = FOLDER / "questions.jsonl"
-CORPUS = SQUAD / "corpus"
 
 
 @cache
@@ -86,8 +86,8 @@ def _faults(record: dict) -> list[str]:
     if UNASKED in wording:
         return wording
     paragraph = record.get("paragraph")
-    if not isinstance(paragraph, str) or not (CORPUS / f"{paragraph}.txt").exists():
-        return [*wording, f"`paragraph` must name a file of {CORPUS} without .txt, e.g. '04_003'"]
+    if not isinstance(paragraph, str) or not (SQUAD_CORPUS / f"{paragraph}.txt").exists():
+        return [*wording, f"`paragraph` must name a file of {SQUAD_CORPUS} without .txt, e.g. '04_003'"]
     if not in_part_a(paragraph):
         return [
             *wording,
