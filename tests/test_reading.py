@@ -210,8 +210,8 @@ def test_the_reader_marks_the_answer_in_a_passage() -> None:
 @pytest.mark.slow
 def test_the_fit_command_writes_a_score_for_the_packaged_reader(tmp_path: Path) -> None:
     """``python -m training.fit_answer_score`` on the seed articles and the calibration
-    questions (the shipped score uses the BBC archive and the news dev split): a score for
-    the packaged reader, with its cut-offs and curve."""
+    questions (the shipped score uses the BBC archive and the news dev split), reading the
+    top 3 passages (``--passages``): a score for the packaged reader, with its cut-offs and curve."""
     import json
     import subprocess
     import sys
@@ -220,11 +220,11 @@ def test_the_fit_command_writes_a_score_for_the_packaged_reader(tmp_path: Path) 
     out, curve = tmp_path / "answer_score.json", tmp_path / "curve.json"
     command = [sys.executable, "-m", "training.fit_answer_score", "--corpus", str(root / "corpus")]
     command += ["--index", str(tmp_path / "index"), "--questions", str(root / "eval" / "calibration-questions.jsonl")]
-    command += ["--out", str(out), "--json", str(curve)]
+    command += ["--out", str(out), "--json", str(curve), "--passages", "3"]
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     score = load_score(out, reader_sha256=read_card(PACKAGED_READER)["checksums"][MODEL_FILE])
     assert 0.0 < score.decline_below <= score.bold_from <= 1.0
-    assert "calibration-questions.jsonl (40 questions)" in score.fitted_on
+    assert "calibration-questions.jsonl (40 questions), top 3 passages read" in score.fitted_on
     rows = json.loads(curve.read_text())["curve"]
     assert [row["answered"] for row in rows] == sorted((row["answered"] for row in rows), reverse=True)
