@@ -13,9 +13,7 @@ import argparse
 import subprocess
 import sys
 
-from training.data import BBC, RESULTS, ROOT, SQUAD
-
-SQUAD_HALF = SQUAD / "corpus"
+from training.data import BBC, RESULTS, ROOT, SQUAD_CORPUS
 
 
 def _run(part: str, *args: str) -> None:
@@ -40,7 +38,7 @@ def main() -> int:
                 "qa.app.cli",
                 "index",
                 "--corpus",
-                str(SQUAD_HALF),
+                str(SQUAD_CORPUS),
                 "--index",
                 str(squad),
                 "--quiet",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from qa.indexing.library import Library
 from qa.query.retriever import Retriever
-from training.data import ROOT, SQUAD
+from training.data import ROOT, SQUAD_CORPUS, squad_questions
 
 DEFAULT_REMOVED = ("02", "18", "34")
 
@@ -26,7 +26,7 @@ def held_out_corpus(target: Path, removed: set[str]) -> int:
     """Copy SQuAD-half's paragraph files into ``target``, leaving out the removed articles."""
     target.mkdir(parents=True, exist_ok=True)
     kept = 0
-    for path in sorted((SQUAD / "corpus").iterdir()):
+    for path in sorted(SQUAD_CORPUS.iterdir()):
         copy = target / path.name
         if path.name.split("_")[0] in removed:
             copy.unlink(missing_ok=True)
@@ -48,7 +48,7 @@ def main() -> None:
     kept = held_out_corpus(corpus, removed)
     Library(corpus, Path(args.index) / "index").update()
     retriever = Retriever.load(Path(args.index) / "index")
-    questions = [json.loads(line) for line in (SQUAD / "questions.jsonl").read_text().splitlines() if line.strip()]
+    questions = squad_questions()
     about_removed = [q for q in questions if q["articles"][0].split("_")[0] in removed]
     others = [q for q in questions if q["articles"][0].split("_")[0] not in removed]
     declined = sum(not retriever.answer(q["question"]).found for q in about_removed)

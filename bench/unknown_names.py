@@ -20,7 +20,7 @@ from qa.app.evaluate import read_questions
 from qa.reading.unknown_names import unknown_names
 from qa.store.snapshot import load_snapshot
 from qa.store.vocabulary import Vocabulary
-from training.data import BBC, DEV_FILE, RESULTS, ROOT, SQUAD, squad_part_b
+from training.data import BBC, DEV_FILE, RESULTS, ROOT, SQUAD_CORPUS, squad_part_b
 from training.news_questions import NEWS_QA, read_jsonl
 from training.train_reader import ensure_index
 
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     bbc = load_snapshot(ensure_index(BBC, RESULTS / "bbc-index")).vocabulary
     seed = load_snapshot(ensure_index(ROOT / "corpus", RESULTS / "seed-index")).vocabulary
-    squad = load_snapshot(ensure_index(SQUAD / "corpus", RESULTS / "squad-index")).vocabulary
+    squad = load_snapshot(ensure_index(SQUAD_CORPUS, RESULTS / "squad-index")).vocabulary
     followups = [turn for talk in read_jsonl(ROOT / "eval" / "followup-conversations.jsonl") for turn in talk["turns"]]
     splits = {
         "news_train": (read_jsonl(NEWS_QA / "train.jsonl"), bbc),

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from training.data import SQUAD, part_of, squad_articles
+from training.data import SQUAD_CORPUS, part_of, squad_articles, squad_paragraph
 from training.news_questions import allowed_articles, article_text, split_of
-from training.train_reader import squad_paragraph
 
 
 def bbc_texts() -> list[tuple[str, str]]:
@@ -24,7 +23,7 @@ def bbc_texts() -> list[tuple[str, str]]:
 def squad_texts() -> list[tuple[str, str, str]]:
     """(article number, its paragraphs one per line, part "A" or "B") of SQuAD-half."""
     paragraphs: dict[str, list[str]] = defaultdict(list)
-    for path in sorted((SQUAD / "corpus").glob("*.txt")):
+    for path in sorted(SQUAD_CORPUS.glob("*.txt")):
         paragraphs[path.stem.split("_")[0]].append(" ".join(squad_paragraph(path.stem).split()))
     order = squad_articles()
     return [

@@ -14,7 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("QA_SHARED") or ROOT.parent / "shared")
 BBC = Path(os.environ.get("QA_BENCH_BBC") or SHARED / "news" / "bbc")  # the 2,225 BBC articles
-SQUAD = SHARED / "eval" / "squad-half"  # half of SQuAD v1.1 dev: corpus/ and questions.jsonl
+SQUAD = SHARED / "eval" / "squad-half"  # half of SQuAD v1.1 dev
+SQUAD_CORPUS = SQUAD / "corpus"  # its paragraphs, a file each
+SQUAD_QUESTIONS = SQUAD / "questions.jsonl"  # its questions
 ALLOWED = SHARED / "eval" / "bbc-question-articles.txt"  # the BBC articles questions may be about
 CALIBRATION = ROOT / "eval" / "calibration-questions.jsonl"
 DEV_FILE = (
@@ -33,7 +35,15 @@ def squad_questions() -> list[dict]:
     """SQuAD-half's 5,397 questions."""
     from qa.app.evaluate import read_questions
 
-    return read_questions(SQUAD / "questions.jsonl")
+    return read_questions(SQUAD_QUESTIONS)
+
+
+def squad_paragraph(name: str) -> str:
+    """A SQuAD-half paragraph without its front matter, as the reader reads it."""
+    from qa.ingest.corpus import parse_front_matter
+
+    text = (SQUAD_CORPUS / f"{name}.txt").read_text(encoding="utf-8")
+    return text[parse_front_matter(text)[1] :]
 
 
 def squad_articles() -> list[str]:

@@ -30,13 +30,11 @@ from qa.passages.sentences import split_sentences
 from qa.query.question import content_stems
 from qa.store.lexical import tokenize
 from qa.types import Span
-from training.data import ALLOWED, BBC, NEWS_QA, RESULTS, SQUAD
+from training.data import ALLOWED, BBC, NEWS_QA, RESULTS, SQUAD_CORPUS, SQUAD_QUESTIONS
 
 DRAFTS = NEWS_QA / "drafts"
 TEST_DRAFTS = DRAFTS / "test"  # the test split's drafts: written last, about its own stories, read once
 TEST_ARTICLES = NEWS_QA / "test-articles.txt"  # the test split's stories (every copy of each)
-SQUAD_QUESTIONS = SQUAD / "questions.jsonl"
-SQUAD_CORPUS = SQUAD / "corpus"
 SPLITS = ("train", "dev", "test")
 TYPES = ("who", "how much", "how many", "what percentage", "when", "where", "which", "why", "how", "what")
 KINDS = ("plain", "neighbour", "latest", "unanswerable", "near-miss")

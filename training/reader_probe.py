@@ -25,20 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from qa.app.evaluate import normalise_answer, read_questions
+from qa.app.evaluate import normalise_answer
 from qa.embedding.encoder import packaged_model_dir
-from qa.ingest.corpus import parse_front_matter
-from training.data import RESULTS, SQUAD, part_of
+from training.data import RESULTS, part_of, squad_paragraph, squad_questions
 
 FROZEN_LAYERS = 4
 MAX_SPAN = 15  # word pieces
 MAX_TOKENS = 384
-
-
-def paragraph(name: str) -> str:
-    """The text of one SQuAD-half paragraph file, without its front matter."""
-    text = (SQUAD / "corpus" / f"{name}.txt").read_text()
-    return text[parse_front_matter(text)[1] :]
 
 
 def encode_pairs(questions: list[dict], articles: list[str]) -> list[dict[str, Any]]:
@@ -51,7 +44,7 @@ def encode_pairs(questions: list[dict], articles: list[str]) -> list[dict[str, A
     pairs = []
     for first in range(0, len(questions), 16):
         batch = questions[first : first + 16]
-        texts = [paragraph(q["articles"][0]) for q in batch]
+        texts = [squad_paragraph(q["articles"][0]) for q in batch]
         encoded = tokenizer(
             [q["question"] for q in batch],
             texts,
@@ -173,7 +166,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="use about N questions (quick looks)")
     parser.add_argument("--json", default=str(RESULTS / "reader_probe.json"))
     args = parser.parse_args()
-    questions = read_questions(SQUAD / "questions.jsonl")
+    questions = squad_questions()
     if args.limit:
         questions = questions[:: max(1, len(questions) // args.limit)]
     articles = sorted({q["articles"][0].split("_")[0] for q in questions})

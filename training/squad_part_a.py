@@ -23,9 +23,9 @@ from functools import cache
 from pathlib import Path
 
 from qa.app.evaluate import normalise_answer
-from training.data import ROOT, SQUAD, part_of, squad_articles
+from training.data import ROOT, SQUAD_CORPUS, part_of, squad_articles, squad_questions
+from training.data import squad_paragraph as paragraph_text  # the paragraph as the reader reads it
 from training.news_questions import (
-    SQUAD_CORPUS,
     UNASKED,
     Problem,
     _words,
@@ -36,7 +36,6 @@ from training.news_questions import (
     sentence_at,
     wording_problems,
 )
-from training.train_reader import squad_paragraph as paragraph_text  # the paragraph as the reader reads it
 
 FOLDER = ROOT / "eval" / "squad-part-a"
 DRAFTS = FOLDER / "drafts"
@@ -47,8 +46,7 @@ QUESTIONS = FOLDER / "questions.jsonl"
 def squad_answers() -> dict[str, frozenset[str]]:
     """Each paragraph's SQuAD gold answers, normalised: the facts already asked."""
     answers: dict[str, set[str]] = defaultdict(set)
-    for line in (SQUAD / "questions.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
+    for record in squad_questions():
         answers[record["articles"][0]].update(normalise_answer(a) for a in record["answers"])
     return {name: frozenset(found) for name, found in answers.items()}
 

@@ -49,9 +49,18 @@ import numpy as np
 
 from qa.app.evaluate import normalise_answer, read_questions
 from qa.embedding.encoder import packaged_model_dir
-from qa.ingest.corpus import parse_front_matter
 from qa.reading.scoring import exact_match, f1_score
-from training.data import BBC, CALIBRATION, RESULTS, ROOT, SQUAD, part_of, squad_articles
+from training.data import (
+    BBC,
+    CALIBRATION,
+    RESULTS,
+    ROOT,
+    SQUAD_CORPUS,
+    part_of,
+    squad_articles,
+    squad_paragraph,
+    squad_questions,
+)
 from training.loop import SEED, add_run_arguments, averaged_weights, load_weights, run_epochs
 from training.news_questions import ALLOWED, NEWS_QA, article_text, read_jsonl, topic_of
 
@@ -150,12 +159,6 @@ def squad_windows(questions: Sequence[dict], retriever: Any, kept: int, copies: 
     return windows
 
 
-def squad_paragraph(name: str) -> str:
-    """A SQuAD-half paragraph without its front matter."""
-    text = (SQUAD / "corpus" / f"{name}.txt").read_text(encoding="utf-8")
-    return text[parse_front_matter(text)[1] :]
-
-
 def ensure_index(corpus: Path, index: Path) -> Path:
     """Build (or bring up to date) the product's index of ``corpus`` at ``index``."""
     from qa.indexing.library import Library
@@ -199,7 +202,7 @@ def collect_windows(
     calibration = read_questions(CALIBRATION)[: max(2, limit // 4) if limit else None]
     squad_train = squad_training_questions(squad_part, limit, squad_written)
     windows: list[Window] = []
-    squad_retriever = Retriever.load(ensure_index(SQUAD / "corpus", RESULTS / "squad-index"))
+    squad_retriever = Retriever.load(ensure_index(SQUAD_CORPUS, RESULTS / "squad-index"))
     windows += squad_windows(squad_train, squad_retriever, kept, squad_copies)
     news_retriever = Retriever.load(ensure_index(news_question_corpus(), RESULTS / "news-question-index"))
     for q in news_train:
@@ -227,7 +230,7 @@ def collect_windows(
 def squad_training_questions(squad_part: str, limit: int = 0, written: Path | None = None) -> list[dict]:
     """The SQuAD-half questions a run learns from: part A's (``squad_part`` "A") or all, then
     the ``written`` ones about part A's paragraphs (``--squad-written``)."""
-    squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
+    squad = _sample(squad_questions(), limit)
     articles = squad_articles()
     chosen = squad if squad_part == "all" else [q for q in squad if part_of(q, articles) == "A"]
     return chosen + (_sample(read_questions(written), limit) if written is not None else [])
@@ -250,7 +253,7 @@ def _sample(questions: list[dict], limit: int) -> list[dict]:
 def held_out_windows(limit: int = 0) -> dict[str, list[Window]]:
     """The dev splits, each question with its gold paragraph: SQuAD-half part B and the
     answerable questions of the news dev split (about ``limit`` of each when given)."""
-    squad = _sample(read_questions(SQUAD / "questions.jsonl"), limit)
+    squad = _sample(squad_questions(), limit)
     articles = squad_articles()
     news_dev = [q for q in read_jsonl(NEWS_QA / "dev.jsonl") if q["answers"]][: limit or None]
     return {
