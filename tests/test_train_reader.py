@@ -14,6 +14,7 @@ import pytest
 
 from qa.reading.scoring import exact_match, f1_score, squad_normalise
 from training.export_reader import training_command
+from training.loop import rows_in_turn
 from training.train_reader import (
     NEGATIVES,
     NEWS_TRAIN,
@@ -21,6 +22,7 @@ from training.train_reader import (
     arguments,
     encode,
     gold_spans,
+    main,
     model_from_checkpoint,
     near_miss_windows,
     question_windows,
@@ -222,6 +224,41 @@ def test_a_run_with_average_saves_the_moving_average_of_its_weights(tmp_path: Pa
         train(windows, held_out, argparse.Namespace(**{**vars(args), "average": 1.5, "out": tmp_path / "bad"}))
     with pytest.raises(SystemExit):
         arguments().parse_args(["--average", "1"])
+
+
+def test_negative_turns_read_each_no_answer_passage_once_in_so_many_epochs() -> None:
+    rotating = [row % 3 != 0 for row in range(30)]  # 10 rows always read, 20 in turn
+    rows_of = rows_in_turn(rotating, 2)
+    first, second, third = rows_of(0), rows_of(1), rows_of(2)
+    always = {row for row in range(30) if row % 3 == 0}
+    assert always <= set(first) and always <= set(second)
+    assert len(first) == len(second) == 20  # the 10 kept and half of the 20 in turn
+    assert set(first) & set(second) == always  # the halves do not overlap
+    assert set(first) | set(second) == set(range(30)) and third == first
+    assert rows_in_turn(rotating, 1)(0) == list(range(30))
+    with pytest.raises(ValueError, match="at least 1"):
+        rows_in_turn(rotating, 0)
+    with pytest.raises(SystemExit):
+        main(["--negative-turns", "0"])
+
+
+@pytest.mark.slow
+def test_a_run_with_negative_turns_reads_half_the_negatives_an_epoch(tmp_path: Path) -> None:
+    passage = "Acme Holdings said profit rose by 12% to $3.5m. Its chief executive is Maria Lopez."
+    windows = [
+        Window("By how much did Acme's profit rise?", passage, gold_spans(passage, ["12%"]), "retrieved", ["12%"]),
+        *[
+            Window(f"Who bought Zeta Foods in {year}?", passage, [], "negative", ["Omega"])
+            for year in range(2000, 2004)
+        ],
+    ]
+    args = argparse.Namespace(
+        out=tmp_path / "turns", epochs=2, lr=1e-4, batch=1, threads=1, log_every=1, save_every=10, negative_turns=2
+    )
+    summary = train(windows, {}, args)
+    log = [json.loads(line) for line in (tmp_path / "turns" / "log.jsonl").read_text().splitlines()]
+    assert [(row["epoch"], row["of"]) for row in log if "loss" in row] == [(1, 3)] * 3 + [(2, 3)] * 3
+    assert summary["settings"]["negatives"]["turns"] == 2
 
 
 def test_the_model_card_command_trains_the_same_model_again() -> None:

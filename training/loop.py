@@ -60,12 +60,30 @@ def add_run_arguments(parser: argparse.ArgumentParser, out: Path) -> None:
     )
 
 
-def length_batches(lengths: Sequence[int], size: int, rng: random.Random) -> list[list[int]]:
-    """Batches of rows of similar length (less padding), in a seeded random order."""
-    order = sorted(range(len(lengths)), key=lambda r: (lengths[r], rng.random()))
+def length_batches(
+    lengths: Sequence[int], size: int, rng: random.Random, rows: Sequence[int] | None = None
+) -> list[list[int]]:
+    """Batches of ``rows`` (all rows when None) of similar length (less padding), in a seeded random order."""
+    order = sorted(range(len(lengths)) if rows is None else rows, key=lambda r: (lengths[r], rng.random()))
     batches = [order[i : i + size] for i in range(0, len(order), size)]
     rng.shuffle(batches)
     return batches
+
+
+def rows_in_turn(rotating: Sequence[bool], turns: int) -> Callable[[int], list[int]]:
+    """The rows an epoch reads: every row that does not rotate, and one of ``turns`` seeded
+    parts of those that do, a different part each epoch (with 2 turns, two epochs read each
+    rotating row once)."""
+    if turns < 1:
+        raise ValueError(f"turns must be at least 1, not {turns}")
+    turning = [row for row, rotates in enumerate(rotating) if rotates]
+    random.Random(SEED).shuffle(turning)
+    part = {row: n % turns for n, row in enumerate(turning)}  # parts differ by at most one row
+
+    def rows_of(epoch: int) -> list[int]:
+        return [row for row in range(len(rotating)) if part.get(row, epoch % turns) == epoch % turns]
+
+    return rows_of
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -108,11 +126,13 @@ def run_epochs(
     loss_of: Callable[[list[int]], Any],
     args: argparse.Namespace,
     after_epoch: Callable[[int], dict[str, Any]] | None = None,
+    rows_of: Callable[[int], Sequence[int]] | None = None,
 ) -> float:
     """Train ``model`` for ``args.epochs`` over rows of ``lengths`` (``loss_of(rows)``: a batch's
-    loss), checkpointing in ``args.out``; a run with a checkpoint there resumes it. After each
-    epoch, ``after_epoch(epoch)``'s figures are logged. Returns the seconds the run has taken,
-    the sittings before a resume included."""
+    loss; ``rows_of(epoch)``: the rows epoch 0, 1... reads, all when None), checkpointing in
+    ``args.out``; a run with a checkpoint there resumes it. After each epoch,
+    ``after_epoch(epoch)``'s figures are logged. Returns the seconds the run has taken, the
+    sittings before a resume included."""
     import torch
 
     out: Path = args.out
@@ -120,7 +140,8 @@ def run_epochs(
     began = time.perf_counter()
     parameters = list(model.parameters())
     optimiser = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=0.01)
-    total = -(-len(lengths) // args.batch) * args.epochs
+    epoch_rows = [list(rows_of(e)) if rows_of is not None else None for e in range(args.epochs)]
+    total = sum(-(-(len(lengths) if rows is None else len(rows)) // args.batch) for rows in epoch_rows)
     warmup = max(1, total // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
@@ -153,7 +174,7 @@ def run_epochs(
             print(line, flush=True)
 
         while epoch < args.epochs:
-            batches = length_batches(lengths, args.batch, random.Random(SEED + epoch))
+            batches = length_batches(lengths, args.batch, random.Random(SEED + epoch), epoch_rows[epoch])
             model.train(True)
             recent: list[float] = []
             for step in range(done, len(batches)):
