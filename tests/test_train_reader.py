@@ -284,7 +284,7 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
     parsed = arguments().parse_args(training_command(ablation, Path("r/model")).split()[3:])
     assert parsed.news_questions == Path("bench/results/subset.jsonl")
     assert (parsed.cloze, parsed.start_from) == (None, None)
-    assert (parsed.average, parsed.squad_copies, parsed.squad_written) == (0.0, 1, None)
+    assert (parsed.average, parsed.squad_copies, parsed.squad_written, parsed.negative_turns) == (0.0, 1, None, 1)
     switches = {
         **training,
         "settings": {
@@ -294,11 +294,12 @@ def test_the_model_card_command_trains_the_same_model_again() -> None:
             "average": 0.9995,
             "squad_copies": 2,
             "squad_written": "eval/squad-part-a/questions.jsonl",
+            "negatives": {**training["settings"]["negatives"], "turns": 2},
         },
     }
     parsed = arguments().parse_args(training_command(switches, Path("r/model")).split()[3:])
     assert (parsed.cloze, parsed.start_from, parsed.average) == (Path("c.jsonl"), Path("span/model"), 0.9995)
-    assert parsed.squad_copies == 2
+    assert (parsed.squad_copies, parsed.negative_turns) == (2, 2)
     assert parsed.squad_written == Path("eval/squad-part-a/questions.jsonl")
     older = training_command(
         {"data": "SQuAD-half all, ...", "settings": {"epochs": 2, "negatives": 2}}, Path("m/model")

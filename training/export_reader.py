@@ -196,6 +196,7 @@ def training_command(training: dict[str, Any], model_dir: Path) -> str:
         f"--news-negatives {negatives.get('news', 2)}",
         f"--unanswerable-negatives {negatives.get('unanswerable_news', 4)}",
         f"--near-miss-negatives {negatives.get('near_miss_own_article', 0)}",
+        *([f"--negative-turns {negatives['turns']}"] if negatives.get("turns", 1) != 1 else []),
         *([f"--news-questions {settings['news_questions']}"] if settings.get("news_questions", _NEWS) != _NEWS else []),
         *([f"--squad-written {settings['squad_written']}"] if settings.get("squad_written") else []),
         *([f"--cloze {settings['cloze']}"] if settings.get("cloze") else []),
